@@ -1,0 +1,280 @@
+package dev.backstop;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+
+/**
+ * A lazy, bounded map from keys to instances made by a factory: one independent breaker per
+ * operation.
+ *
+ * <p>{@link #get(String)} creates the key's instance on first use; under concurrent first use of a
+ * key the factory is called exactly once and every caller gets the same instance. Because keys can
+ * come from request data, the group is bounded: it holds at most {@link Builder#maximumSize(long)
+ * maximumSize} keys (10 000 by default) and drops a key that has not been used for {@link
+ * Builder#expireAfterAccess(Duration) expireAfterAccess} (10 minutes by default, far longer than a
+ * breaker's window, so an expired breaker had nothing left to remember). When the size bound is
+ * exceeded, the keys used least recently are dropped first.
+ *
+ * <p>Instances are thread-safe. {@code get} on a key that is present takes no lock and allocates
+ * nothing.
+ *
+ * @param <T> the type of the instances
+ */
+public final class Group<T> {
+
+  /*
+   * How it works.
+   *
+   * A ConcurrentHashMap from key to Entry. get() on a present key is map.get() plus a read of the
+   * entry's `used` flag, written only when it was clear, so a hot key's entry is not rewritten on
+   * every call and no clock is read. A missing key goes through computeIfAbsent (the factory runs
+   * once, under the map's bin lock for that key) and then through maintenance, the only place
+   * that reads the ticker.
+   *
+   * Maintenance is a sweep under a lock, run after an insertion when the size bound is exceeded or
+   * when half the expiry time has passed since the last sweep. It is a second-chance clock: an
+   * entry used since the last sweep has its flag cleared and its stamp set to now; an unused
+   * entry whose stamp is older than the expiry is removed. If the map is still over the bound,
+   * the entries with the oldest stamps (unused ones first) are removed until it is at 90 % of the
+   * bound, so a flood of new keys costs an amortised O(log n) per key rather than a sweep each.
+   * Nothing grows without an insertion, so sweeping only after insertions keeps memory bounded.
+   *
+   * Races on purpose. An entry can be removed while a thread that has just got it still uses it:
+   * that thread finishes with an instance the group no longer holds, and the next get() creates a
+   * new one. Removal uses map.remove(key, entry), so a fresh entry for the same key is never
+   * removed by a sweep that saw the old one.
+   */
+
+  private static final long DEFAULT_MAXIMUM_SIZE = 10_000;
+  private static final Duration DEFAULT_EXPIRY = Duration.ofMinutes(10);
+
+  private final ConcurrentHashMap<String, Entry<T>> map = new ConcurrentHashMap<>();
+  private final Function<? super String, ? extends T> factory;
+  private final long maximumSize;
+  private final long expiryNanos;
+  private final Ticker ticker;
+  private final BiConsumer<? super String, ? super T> onRemoval;
+  private final ReentrantLock sweeping = new ReentrantLock();
+  private volatile long lastSweep;
+
+  private Group(Builder<T> builder) {
+    this.factory = builder.factory;
+    this.maximumSize = builder.maximumSize;
+    this.expiryNanos = builder.expireAfterAccess.toNanos();
+    this.ticker = builder.ticker;
+    this.onRemoval = builder.onRemoval;
+    this.lastSweep = ticker.read();
+  }
+
+  /** Returns a group with the default bounds whose instances {@code factory} makes from keys. */
+  public static <T> Group<T> create(Function<? super String, ? extends T> factory) {
+    return Group.<T>builder(factory).build();
+  }
+
+  /** Returns a builder for a group whose instances {@code factory} makes from keys. */
+  public static <T> Builder<T> builder(Function<? super String, ? extends T> factory) {
+    return new Builder<>(Objects.requireNonNull(factory, "factory"));
+  }
+
+  /**
+   * Returns the instance for {@code key}, creating it with the factory on first use.
+   *
+   * @throws NullPointerException if the factory returns {@code null}
+   */
+  public T get(String key) {
+    Entry<T> entry = map.get(Objects.requireNonNull(key, "key"));
+    if (entry != null) {
+      if (!entry.used) {
+        entry.used = true;
+      }
+      return entry.value;
+    }
+    return insert(key);
+  }
+
+  /** Returns the instance for {@code key} if the group holds one, or {@code null}; never creates. */
+  public T getIfPresent(String key) {
+    Entry<T> entry = map.get(Objects.requireNonNull(key, "key"));
+    return entry == null ? null : entry.value;
+  }
+
+  /**
+   * Calls {@code action} for every key the group holds and its instance, without counting as use.
+   * Keys added or removed meanwhile may or may not be seen.
+   */
+  public void forEach(BiConsumer<? super String, ? super T> action) {
+    Objects.requireNonNull(action, "action");
+    map.forEach((key, entry) -> action.accept(key, entry.value));
+  }
+
+  /** Returns the number of keys the group holds now. */
+  public long size() {
+    return map.mappingCount();
+  }
+
+  /** Removes every key, reporting each to the removal listener. */
+  public void clear() {
+    for (Map.Entry<String, Entry<T>> e : map.entrySet()) {
+      remove(e.getKey(), e.getValue());
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Group(size=" + size() + ", maximumSize=" + maximumSize + ")";
+  }
+
+  private T insert(String key) {
+    Entry<T> entry =
+        map.computeIfAbsent(
+            key,
+            k -> {
+              T value = factory.apply(k);
+              if (value == null) {
+                throw new NullPointerException("factory returned null for key " + k);
+              }
+              return new Entry<>(value, ticker.read());
+            });
+    maintain();
+    return entry.value;
+  }
+
+  private void maintain() {
+    boolean full = map.mappingCount() > maximumSize;
+    if (full) {
+      sweeping.lock();
+    } else if (ticker.read() - lastSweep < expiryNanos / 2 || !sweeping.tryLock()) {
+      return;
+    }
+    try {
+      sweep(ticker.read());
+    } finally {
+      sweeping.unlock();
+    }
+  }
+
+  private void sweep(long now) {
+    List<Map.Entry<String, Entry<T>>> live = new ArrayList<>();
+    for (Map.Entry<String, Entry<T>> e : map.entrySet()) {
+      Entry<T> entry = e.getValue();
+      if (entry.used) {
+        entry.used = false;
+        entry.stamp = now;
+        entry.recent = true;
+      } else {
+        entry.recent = false;
+      }
+      if (!entry.recent && now - entry.stamp >= expiryNanos) {
+        remove(e.getKey(), entry);
+      } else {
+        live.add(e);
+      }
+    }
+    if (live.size() > maximumSize) {
+      long target = maximumSize - maximumSize / 10;
+      live.sort(
+          Comparator.comparing((Map.Entry<String, Entry<T>> e) -> e.getValue().recent)
+              .thenComparingLong(e -> e.getValue().stamp - now));
+      for (int i = 0; i < live.size() - target; i++) {
+        remove(live.get(i).getKey(), live.get(i).getValue());
+      }
+    }
+    lastSweep = now;
+  }
+
+  private void remove(String key, Entry<T> entry) {
+    if (map.remove(key, entry)) {
+      try {
+        onRemoval.accept(key, entry.value);
+      } catch (RuntimeException e) {
+        System.getLogger(Group.class.getName())
+            .log(System.Logger.Level.WARNING, "removal listener threw for key " + key, e);
+      }
+    }
+  }
+
+  private static final class Entry<T> {
+    final T value;
+    /** Set by get() when clear; cleared by a sweep. */
+    volatile boolean used;
+    /** When a sweep last saw the entry used (or when it was created); read under the lock. */
+    long stamp;
+    /** Whether the last sweep saw the entry used; only the sweeping thread touches it. */
+    boolean recent;
+
+    Entry(T value, long created) {
+      this.value = value;
+      this.stamp = created;
+    }
+  }
+
+  /**
+   * Configures a {@link Group}. Each option is checked when it is set; {@link #build()} does not
+   * change the builder. Not thread-safe.
+   *
+   * @param <T> the type of the instances
+   */
+  public static final class Builder<T> {
+    private final Function<? super String, ? extends T> factory;
+    private long maximumSize = DEFAULT_MAXIMUM_SIZE;
+    private Duration expireAfterAccess = DEFAULT_EXPIRY;
+    private Ticker ticker = Ticker.system();
+    private BiConsumer<? super String, ? super T> onRemoval = (key, value) -> {};
+
+    private Builder(Function<? super String, ? extends T> factory) {
+      this.factory = factory;
+    }
+
+    /** The most keys the group holds, >= 1; 10 000 by default. */
+    public Builder<T> maximumSize(long maximumSize) {
+      if (maximumSize < 1) {
+        throw new IllegalArgumentException("maximumSize must be >= 1, was " + maximumSize);
+      }
+      this.maximumSize = maximumSize;
+      return this;
+    }
+
+    /** How long a key may go unused before it is dropped, > 0; 10 minutes by default. */
+    public Builder<T> expireAfterAccess(Duration expireAfterAccess) {
+      Objects.requireNonNull(expireAfterAccess, "expireAfterAccess");
+      if (expireAfterAccess.isNegative() || expireAfterAccess.isZero()) {
+        throw new IllegalArgumentException(
+            "expireAfterAccess must be > 0, was " + expireAfterAccess);
+      }
+      if (expireAfterAccess.compareTo(Duration.ofDays(365)) > 0) {
+        throw new IllegalArgumentException(
+            "expireAfterAccess must be at most 365 days, was " + expireAfterAccess);
+      }
+      this.expireAfterAccess = expireAfterAccess;
+      return this;
+    }
+
+    /** The source of time for expiry; {@link Ticker#system()} by default. */
+    public Builder<T> ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /**
+     * Called with each key and instance the group drops (expiry, size or {@link Group#clear()}),
+     * on the thread that dropped it. An exception it throws is logged and ignored.
+     */
+    public Builder<T> onRemoval(BiConsumer<? super String, ? super T> onRemoval) {
+      this.onRemoval = Objects.requireNonNull(onRemoval, "onRemoval");
+      return this;
+    }
+
+    /** Builds the group. */
+    public Group<T> build() {
+      return new Group<>(this);
+    }
+  }
+}
