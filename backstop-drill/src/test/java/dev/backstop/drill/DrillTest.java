@@ -1,0 +1,93 @@
+package dev.backstop.drill;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The command line, end to end in process. */
+class DrillTest {
+
+  @TempDir Path dir;
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  private int drill(String... args) {
+    CommandLine cl = Drill.commandLine();
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    return cl.execute(args);
+  }
+
+  @Test
+  void simulatePrintsThePhasesAndWritesTheChart() throws IOException {
+    Path png = dir.resolve("outage.png");
+    assertThat(drill("simulate", "--original", "--rps", "200", "--out", png.toString())).isZero();
+    String text = out.toString();
+    assertThat(text)
+        .startsWith("scenario outage, 200 rps even arrivals, SreBreaker(success 0.6, request 100,")
+        .containsPattern("(?m)^healthy +healthy +0-10 s +2000 +2000 +0 +0 +0.0 %$")
+        .containsPattern("(?m)^dead +dead +10-20 s +2000 ")
+        .containsPattern("(?m)^healed +healthy +20-80 s +12000 ")
+        .containsPattern("(?m)^all +16000 ")
+        .containsPattern("leak \\d+\\.\\d %   recovery \\d+\\.\\d s   false rejections 0.0 %");
+    byte[] bytes = Files.readAllBytes(png);
+    assertThat(bytes.length).isGreaterThan(10_000);
+    assertThat(new String(bytes, 1, 3, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("PNG");
+    assertThat(err.toString()).contains("chart: " + png);
+  }
+
+  @Test
+  void simulateWritesSvgAndJson() throws IOException {
+    Path svg = dir.resolve("flaky.svg");
+    assertThat(drill("simulate", "--scenario", "flaky", "--fail", "0.2", "--rps", "100",
+        "--arrivals", "poisson", "--seed", "5", "--json", "--out", svg.toString())).isZero();
+    assertThat(out.toString())
+        .startsWith("{\n  \"scenario\": \"flaky\",\n  \"rps\": 100,\n  \"arrivals\": \"poisson(seed 5)\",")
+        .contains("\"leak\": null", "\"falseRejections\": null", "\"slotMillis\": 100")
+        .contains("{\"name\": \"flaky\", \"backend\": \"flaky 20.0 %\", \"startSeconds\": 0,"
+            + " \"endSeconds\": 60, ");
+    assertThat(Files.readString(svg)).contains("<svg").hasSizeGreaterThan(10_000);
+  }
+
+  @Test
+  void sweepPrintsOneRowPerScenarioAndRate() {
+    assertThat(drill("simulate", "--sweep", "--original")).isZero();
+    String[] lines = out.toString().split("\n");
+    assertThat(lines[0]).startsWith("| scenario | rps | leak | recovery |");
+    assertThat(lines).filteredOn(l -> l.startsWith("| ") && !l.startsWith("| scenario"))
+        .extracting(l -> l.split(" \\| ")[0] + " " + l.split(" \\| ")[1])
+        .containsExactly(
+            "| outage 50", "| outage 500", "| outage 5000",
+            "| overload 50", "| overload 500", "| overload 5000",
+            "| flaky 0.3 50", "| flaky 0.3 500", "| flaky 0.3 5000",
+            "| healthy 50", "| healthy 500", "| healthy 5000");
+    assertThat(out.toString()).contains("recent 0, probe 0 s, forgive false), even arrivals");
+  }
+
+  @Test
+  void everyCommandHasHelp() {
+    assertThat(drill("--help")).isZero();
+    assertThat(out.toString()).contains("Usage: drill", "simulate");
+    assertThat(drill("simulate", "--help")).isZero();
+    assertThat(out.toString()).contains("--scenario=NAME", "--recent=N", "--probe=DURATION",
+        "--[no-]forgive", "--original", "--sweep");
+  }
+
+  @Test
+  void badValuesAreReportedWithTheirName() {
+    assertThat(drill("simulate", "--success", "1.5")).isEqualTo(2);
+    assertThat(err.toString()).contains("success must be in (0, 1], was 1.5");
+    assertThat(drill("simulate", "--window", "3 parsecs")).isEqualTo(2);
+    assertThat(err.toString()).contains("duration must look like 3s, 250ms or 0, was '3 parsecs'");
+    assertThat(drill("simulate", "--out", dir.resolve("x.gif").toString())).isEqualTo(2);
+    assertThat(err.toString()).contains("out must end in .png or .svg, was ");
+  }
+}

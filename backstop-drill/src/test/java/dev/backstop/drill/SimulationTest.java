@@ -1,0 +1,77 @@
+package dev.backstop.drill;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.backstop.SreBreaker;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The real SreBreaker (original configuration) through the real Backstop, end to end. */
+class SimulationTest {
+
+  private static Simulation.Result original(Scenario scenario, double rps) {
+    return Simulation.builder(scenario)
+        .rps(rps)
+        .breaker(ticker -> SreBreaker.original().ticker(ticker).build())
+        .build()
+        .run();
+  }
+
+  @Test
+  void outageThroughTheOriginalBreaker() {
+    Simulation.Result r = original(Scenario.outage(), 500);
+    Metrics m = r.metrics();
+    List<Metrics.PhaseStats> phases = m.phases();
+    assertThat(phases).extracting(Metrics.PhaseStats::name)
+        .containsExactly("healthy", "dead", "healed");
+    assertThat(phases).extracting(Metrics.PhaseStats::offered).containsExactly(5000L, 5000L, 30000L);
+
+    // Healthy: every request accepted, so requests < K × accepts and nothing is rejected.
+    assertThat(phases.get(0).rejected()).isZero();
+    assertThat(m.falseRejections()).isZero();
+    // Dead: the whole window must fill with failures before rejecting; then almost all are shed.
+    assertThat(phases.get(1).failed()).isEqualTo(phases.get(1).sent());
+    assertThat(m.leak()).isBetween(0.10, 0.30);
+    // Healed: rejections keep counting as failures, so recovery takes many windows.
+    assertThat(phases.get(2).failed()).isZero();
+    assertThat(m.recovery()).isBetween(6.0, 40.0);
+    List<Slot> slots = r.timeline().slots();
+    assertThat(slots.subList(600, 800)).allSatisfy(s -> assertThat(s.rejected()).isZero());
+
+    // The probability series comes from the breaker's snapshot.
+    assertThat(slots.get(99).probability()).isZero();
+    assertThat(slots.get(199).probability()).isGreaterThan(0.9);
+    assertThat(slots.get(799).probability()).isZero();
+    assertThat(r.breaker())
+        .isEqualTo("SreBreaker(success 0.6, request 100, window 3 s in 10 buckets, recent 0,"
+            + " probe 0 s, forgive false)");
+  }
+
+  @Test
+  void overloadThroughTheOriginalBreakerSendsAboutKTimesCapacity() {
+    Metrics m = original(Scenario.overload(250), 500).metrics();
+    // The rule holds requests near K × accepts = capacity / 0.6 once the window fills.
+    assertThat(m.sentPerCapacity()).isBetween(1.55, 1.85);
+    assertThat(m.goodput()).isBetween(0.95, 1.01);
+  }
+
+  @Test
+  void healthyBackendIsNeverThrottledByTheDefaults() {
+    Simulation.Result r =
+        Simulation.builder(Scenario.healthy()).rps(5000).arrivals(Arrivals.poisson(3)).build().run();
+    assertThat(r.metrics().rejected()).isZero();
+    assertThat(r.metrics().falseRejections()).isZero();
+    assertThat(r.metrics().offered()).isBetween(295_000L, 305_000L);
+    assertThat(r.timeline().slots()).allSatisfy(s -> assertThat(s.probability()).isZero());
+  }
+
+  @Test
+  void eachRunStartsAfresh() {
+    Simulation sim =
+        Simulation.builder(Scenario.outage())
+            .rps(50)
+            .breaker(t -> new Scripted(t, Scripted.between(12, 14)))
+            .build();
+    assertThat(sim.run().metrics()).isEqualTo(sim.run().metrics());
+  }
+}
