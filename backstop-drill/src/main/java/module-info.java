@@ -8,6 +8,11 @@ module dev.backstop.drill {
   requires info.picocli;
   requires org.knowm.xchart;
   requires java.desktop;
+  requires java.net.http;
+  requires jdk.httpserver;
+  requires io.grpc;
+  requires io.grpc.stub;
+  requires io.grpc.netty.shaded;
 
   exports dev.backstop.drill;
 

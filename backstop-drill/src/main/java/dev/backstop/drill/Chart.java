@@ -64,6 +64,25 @@ public final class Chart {
     }
   }
 
+  /** Writes several charts one above the other into one PNG file. */
+  static void writeStacked(List<Timeline> timelines, List<String> titles, Path out)
+      throws IOException {
+    if (!isPng(out)) {
+      throw new IllegalArgumentException("out must end in .png for this chart, was " + out);
+    }
+    List<XYChart> charts = new java.util.ArrayList<>();
+    for (int i = 0; i < timelines.size(); i++) {
+      charts.add(draw(timelines.get(i), titles.get(i)));
+    }
+    Path parent = out.toAbsolutePath().getParent();
+    if (parent != null) {
+      Files.createDirectories(parent);
+    }
+    try (OutputStream stream = Files.newOutputStream(out)) {
+      BitmapEncoder.saveBitmap(charts, charts.size(), 1, stream, BitmapEncoder.BitmapFormat.PNG);
+    }
+  }
+
   /**
    * Returns true if {@code out} names a PNG file, false if an SVG file.
    *

@@ -16,9 +16,9 @@ import picocli.CommandLine.Command;
     version = "backstop-drill 0.1.0-SNAPSHOT",
     description = {
       "Watch a Backstop circuit breaker protect a failing backend.",
-      "Without a command, runs 'simulate' with its defaults."
+      "Without a command, runs 'live' with its defaults."
     },
-    subcommands = {SimulateCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {SimulateCommand.class, LiveCommand.class, CommandLine.HelpCommand.class})
 public final class Drill implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -42,10 +42,10 @@ public final class Drill implements Runnable {
 
   @Override
   public void run() {
-    CommandLine sub = spec.commandLine().getSubcommands().get("simulate");
+    CommandLine sub = spec.commandLine().getSubcommands().get("live");
     int status = sub.execute();
     if (status != 0) {
-      throw new CommandLine.ExecutionException(spec.commandLine(), "simulate failed: " + status);
+      throw new CommandLine.ExecutionException(spec.commandLine(), "live failed: " + status);
     }
   }
 }
