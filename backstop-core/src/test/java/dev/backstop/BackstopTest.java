@@ -164,5 +164,18 @@ class BackstopTest {
             "listener applies to the default group only, was named with group "
                 + group
                 + "; give the group's breakers their listener in its factory");
+    Ticker fake = new FakeTicker() {
+      @Override
+      public String toString() {
+        return "fake";
+      }
+    };
+    assertThatThrownBy(() -> Backstop.builder().group(group).ticker(fake).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "ticker applies to the default group only, was fake with group "
+                + group
+                + "; give the group and its breakers their ticker");
+    assertThatThrownBy(() -> b.ticker(null)).hasMessage("ticker");
   }
 }

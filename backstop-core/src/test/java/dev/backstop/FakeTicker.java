@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** A ticker moved by hand; starts at an odd origin so no code can rely on zero. */
-final class FakeTicker implements Ticker {
+class FakeTicker implements Ticker {
   private final AtomicLong nanos;
 
   FakeTicker(long origin) {

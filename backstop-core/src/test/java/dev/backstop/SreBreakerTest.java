@@ -275,7 +275,7 @@ class SreBreakerTest {
     assertThat(SreBreaker.create().settings())
         .isEqualTo(
             new SreBreaker.Settings(
-                0.6, 100, Duration.ofSeconds(3), 10, 2, Duration.ofSeconds(1), true));
+                0.6, 100, Duration.ofSeconds(3), 10, 1, Duration.ofMillis(1500), true));
     assertThat(SreBreaker.original().build().settings())
         .isEqualTo(
             new SreBreaker.Settings(0.6, 100, Duration.ofSeconds(3), 10, 0, Duration.ZERO, false));
@@ -319,9 +319,9 @@ class SreBreakerTest {
     assertThatThrownBy(() -> SreBreaker.builder().window(Duration.ofNanos(5)).bucket(10).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("window must be at least bucket (10) nanoseconds, was PT0.000000005S");
-    assertThatThrownBy(() -> SreBreaker.builder().bucket(4).recent(5).build())
+    assertThatThrownBy(() -> SreBreaker.builder().bucket(4).recent(4).build())
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("recent must be at most bucket (4), was 5");
+        .hasMessage("recent must be less than bucket (4), was 4");
   }
 
   @Test
