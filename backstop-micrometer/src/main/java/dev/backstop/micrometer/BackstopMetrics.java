@@ -161,8 +161,10 @@ public final class BackstopMetrics implements BreakerListener {
 
   /**
    * Returns the binder that publishes these metrics and the gauges of {@code backstop} to a
-   * registry. {@code backstop} must be the Backstop whose breakers report to this listener. Calls
-   * with the same Backstop return the same binder.
+   * registry. {@code backstop} must be the Backstop whose breakers report to this listener, and
+   * its group must hold them as the {@link dev.backstop.SreBreaker}s themselves (not wrapped), since
+   * an operation is measured only while {@link Backstop#snapshot(String)} finds it. Calls with the
+   * same Backstop return the same binder.
    *
    * <p>Operations that reported before this call but that {@code backstop} no longer holds are
    * forgotten.
