@@ -139,6 +139,7 @@ public final class Backstop {
     private Group<? extends CircuitBreaker> group;
     private Predicate<? super Throwable> failureWhen = t -> true;
     private BreakerListener listener = BreakerListener.NONE;
+    private Ticker ticker;
 
     private Builder() {}
 
@@ -172,14 +173,26 @@ public final class Backstop {
       return this;
     }
 
+    /**
+     * The source of time of the default group and its breakers; {@link Ticker#system()} by
+     * default. Like {@link #listener(BreakerListener)}, it does not combine with {@link
+     * #group(Group)}, whose owner gives the group and its breakers their ticker.
+     */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = Objects.requireNonNull(ticker, "ticker");
+      return this;
+    }
+
     /** Builds the {@code Backstop}. */
     public Backstop build() {
       Group<? extends CircuitBreaker> breakers = group;
       if (breakers == null) {
         BreakerListener l = listener;
+        Ticker t = ticker == null ? Ticker.system() : ticker;
         breakers =
             Group.builder(
-                    operation -> SreBreaker.builder().name(operation).listener(l).build())
+                    operation -> SreBreaker.builder().name(operation).listener(l).ticker(t).build())
+                .ticker(t)
                 .onRemoval(
                     (operation, breaker) -> {
                       if (l != BreakerListener.NONE) {
@@ -194,6 +207,13 @@ public final class Backstop {
                 + " with group "
                 + group
                 + "; give the group's breakers their listener in its factory");
+      } else if (ticker != null) {
+        throw new IllegalArgumentException(
+            "ticker applies to the default group only, was "
+                + ticker
+                + " with group "
+                + group
+                + "; give the group and its breakers their ticker");
       }
       return new Backstop(breakers, failureWhen);
     }

@@ -23,6 +23,11 @@ import java.util.function.Function;
  * breaker's window, so an expired breaker had nothing left to remember). When the size bound is
  * exceeded, the keys used least recently are dropped first.
  *
+ * <p>Both bounds are enforced when a new key is inserted, since nothing else makes the group grow:
+ * the size never stays above the bound, and an idle key is dropped by the first insertion at
+ * least one and at most one and a half expiry times after its last use. There is no background
+ * thread.
+ *
  * <p>Instances are thread-safe. {@code get} on a key that is present takes no lock and allocates
  * nothing.
  *

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.DoubleSupplier;
 
 /**
  * The default {@link CircuitBreaker}: Google SRE client-side adaptive throttling.
@@ -21,21 +22,27 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <h2>Beyond the original design</h2>
  *
- * <p>The defaults add three refinements that make the breaker react within a fraction of the
- * window and recover within seconds; {@link #original()} turns all three off.
+ * <p>The defaults add three refinements, each a builder option, that make the breaker notice a
+ * dead backend within a fraction of the window and recover within seconds; {@link #original()}
+ * turns all three off. The rule itself never changes; only which counts feed it, and when.
  *
  * <ul>
- *   <li>{@link Builder#recent(int) recent}: the newest few buckets are judged on their own as well
- *       as the whole window, with a proportionally smaller minimum, and the larger rejection
- *       probability wins. A dead backend is noticed after a fraction of the window instead of
- *       after about 40 % of it.
- *   <li>{@link Builder#forgive(boolean) forgive}: local rejections count as failed requests (as in
- *       the original, so that a dead backend is shed almost entirely), but once the backend has
- *       accepted nothing recently, the first request it accepts again forgives all rejections
- *       made so far: they said nothing about the backend. The original instead keeps counting
- *       them until they leave the window, so admission grows by only about {@code K} per window.
+ *   <li>{@link Builder#recent(int) recent}: once the current bucket has seen requests fail and
+ *       none accepted, the current bucket and the newest {@code recent} whole buckets are judged
+ *       on their own as well, with a proportionally smaller minimum, and the larger rejection
+ *       probability wins. The original notices a dead backend only after about 40 % of the whole
+ *       window has failed. Gating on a failing current bucket keeps random failures in a few
+ *       small buckets from tripping the breaker.
+ *   <li>{@link Builder#forgive(boolean) forgive}: local rejections count as failed requests, as in
+ *       the original, so a dead backend is shed almost entirely and an overloaded one receives
+ *       about {@code K} times what it accepts. But once the backend has been starved (open, and
+ *       not a single accept in the recent window), the first request it accepts forgives all
+ *       rejections made so far: they said nothing about the backend. The original keeps counting
+ *       them until they leave the window, so after an outage admission grows by only about a
+ *       factor {@code K} per window.
  *   <li>{@link Builder#probe(Duration) probe}: while rejecting, at least one request per probe
- *       interval goes ahead, so that recovery is seen within that interval at any request rate.
+ *       interval goes ahead, so that a recovered backend is noticed within that interval at any
+ *       request rate.
  * </ul>
  *
  * <p>Instances are thread-safe; {@link #allow()}, {@link #markSuccess()}, {@link #markFailed()}
@@ -65,26 +72,34 @@ public final class SreBreaker implements CircuitBreaker {
    * allocation, once per bucket, not per call. Marks that land between a bucket's end and the
    * rotation count in the older bucket, an error of one thread's scheduling delay.
    *
-   * Decision. allow() reads the sums of the adders (a few cells on a few cores) and computes the
-   * rejection probability for the whole window and, with `recent`, for the newest `recent`
-   * buckets with a minimum of request * recent / bucket; the larger wins. The decision takes the
-   * uniform draw as a parameter (judge) so tests can pin it exactly; production draws from
-   * ThreadLocalRandom, and only when the probability is positive.
+   * Decision. allow() reads the sums of the adders (a few cells on a few cores) and judges the
+   * whole window. With `recent`, and only while the current bucket has failures and no accepts
+   * (or the breaker is starved), it also judges the newest `recent` whole buckets plus the current
+   * one, with a minimum of request * recent / bucket; the larger probability wins. Judging the
+   * recent window only then is what keeps 30 % random failures in 15-request buckets from
+   * rejecting: they rarely empty a bucket of accepts, while a dead backend does within a few
+   * requests. The decision takes the uniform draw as a parameter (allow(double)) so tests can
+   * pin it; production draws from the builder's random source (ThreadLocalRandom by default),
+   * and only when the probability is positive.
    *
    * Forgiveness. `forgiven` is the cumulative rejection count at the last moment the backend
    * accepted a request after a starved spell; rejections before it are not counted. `starved` is
-   * set by allow() when it finds the breaker open and the recent window without a single accept,
-   * and cleared by the next markSuccess, which then moves `forgiven` to the current count. In an
-   * overload the backend keeps accepting some requests, so `starved` is never set and rejections
-   * keep counting, as in the original: that is what holds the load sent to an overloaded backend
-   * near K times its capacity. markSuccess only reads `starved` (a plain volatile read of a
-   * rarely written field) on the healthy path.
+   * set by allow() when it finds the breaker open and the recent window (the whole window if
+   * `recent` is 0) without a single accept, and cleared by the next markSuccess, which then moves
+   * `forgiven` to the current count. In an overload the backend keeps accepting some requests,
+   * so `starved` is never set and rejections keep counting, as in the original: that holds the
+   * load sent to an overloaded backend near K times its capacity. Until the breaker is starved,
+   * the recent window counts no rejections at all, so that it cannot feed on its own rejections.
+   * markSuccess only reads `starved` (a volatile read of a rarely written field) on the healthy
+   * path.
    *
    * Races on purpose. The sums are not atomic snapshots: a mark that lands while allow() sums
    * may or may not be seen, which moves the probability by at most one request's worth. Two
    * threads may both set `starved` or both forgive; forgiving is monotonic (the larger count
    * wins), so the outcome is the same. The probe slot is claimed with a CAS, so one request per
-   * interval is let through however many threads race for it. State-change events use a CAS on
+   * interval is let through however many threads race for it; a request that
+   * the draw admits while rejecting pushes the next probe back by a plain write, racy on purpose:
+   * a lost update only moves a probe by less than an interval. State-change events use a CAS on
    * `reported` so each transition is reported once.
    */
 
@@ -120,6 +135,7 @@ public final class SreBreaker implements CircuitBreaker {
   private final long probeNanos;
   private final boolean forgive;
   private final Ticker ticker;
+  private final DoubleSupplier random;
   private final String name;
   private final Notifier notifier;
   private final NotAllowedException rejection;
@@ -145,6 +161,7 @@ public final class SreBreaker implements CircuitBreaker {
     this.probeNanos = builder.probe.toNanos();
     this.forgive = builder.forgive;
     this.ticker = builder.ticker;
+    this.random = builder.random;
     this.name = builder.name;
     this.notifier =
         builder.listener == BreakerListener.NONE ? null : new Notifier(builder.listener, name);
@@ -177,7 +194,7 @@ public final class SreBreaker implements CircuitBreaker {
   public void allow() {
     long now = ticker.read();
     double p = probability(now, true);
-    admit(now, p, p > 0 ? ThreadLocalRandom.current().nextDouble() : 1);
+    admit(now, p, p > 0 ? random.getAsDouble() : 1);
   }
 
   /** {@link #allow()} with the uniform draw in [0, 1) given, so tests can pin the decision. */
@@ -190,11 +207,15 @@ public final class SreBreaker implements CircuitBreaker {
    * The decision: reject if and only if {@code draw < probability}, unless the probe slot is free.
    */
   private void admit(long now, double probability, double draw) {
-    if (draw < probability && !claimProbe(now)) {
-      if (notifier != null) {
-        notifier.rejected(probability);
+    if (draw < probability) {
+      if (!claimProbe(now)) {
+        if (notifier != null) {
+          notifier.rejected(probability);
+        }
+        throw rejection;
       }
-      throw rejection;
+    } else if (probability > 0 && probeNanos > 0) {
+      deferProbe(now);
     }
     if (notifier != null) {
       notifier.allowed();
@@ -279,37 +300,60 @@ public final class SreBreaker implements CircuitBreaker {
       rejected = rejections.sum();
       forgivenAt = forgiven;
     }
-    double p = judgeWindow(f, buckets - 1, request, cum, rejected, forgivenAt);
-    if (recent > 0) {
-      double q = judgeWindow(f, recent - 1, recentRequest, cum, rejected, forgivenAt);
-      p = Math.max(p, q);
-      if (fromAllow && forgive && p != CLOSED && !starved
-          && ((cum - f.outcomes[recent - 1]) & LOW) == 0) {
+    double p = probabilityIn(f, cum, rejected, forgivenAt);
+    if (fromAllow) {
+      if (forgive && p != CLOSED && !starved && ((cum - f.outcomes[newest()]) & LOW) == 0) {
         starved = true;
       }
-    } else if (fromAllow && forgive && p != CLOSED && !starved
-        && ((cum - f.outcomes[buckets - 1]) & LOW) == 0) {
-      starved = true;
-    }
-    if (fromAllow && notifier != null) {
-      State now2 = p == CLOSED ? State.CLOSED : State.OPEN;
-      State seen = reported;
-      if (seen != now2 && REPORTED.compareAndSet(this, seen, now2)) {
-        notifier.stateChanged(snapshotAt(f));
+      if (notifier != null) {
+        State state = p == CLOSED ? State.CLOSED : State.OPEN;
+        State seen = reported;
+        if (seen != state && REPORTED.compareAndSet(this, seen, state)) {
+          notifier.stateChanged(snapshotAt(f));
+        }
       }
     }
     return p;
   }
 
-  private double judgeWindow(
-      Frame f, int oldest, long minimum, long cum, long rejected, long forgivenAt) {
-    long window = cum - f.outcomes[oldest];
-    long total = (window >>> 32) + counted(rejected, f.rejections[oldest], forgivenAt);
-    return judge(total, window & LOW, minimum, k);
+  /** The larger of the whole window's and the recent window's probabilities, or CLOSED. */
+  private double probabilityIn(Frame f, long cum, long rejected, long forgivenAt) {
+    int oldest = buckets - 1;
+    double p =
+        judge(
+            requests(cum, f, oldest) + counted(rejected, f, oldest, forgivenAt),
+            accepts(cum, f, oldest),
+            request,
+            k);
+    if (recent > 0 && (starved || failing(cum, f))) {
+      long counted = starved ? counted(rejected, f, recent, forgivenAt) : 0;
+      p = Math.max(
+          p, judge(requests(cum, f, recent) + counted, accepts(cum, f, recent), recentRequest, k));
+    }
+    return p;
   }
 
-  private static long counted(long rejected, long base, long forgivenAt) {
-    return rejected - Math.max(base, forgivenAt);
+  /** Whether the current bucket has seen requests fail and none accepted. */
+  private static boolean failing(long cum, Frame f) {
+    long current = cum - f.outcomes[0];
+    return current != 0 && (current & LOW) == 0;
+  }
+
+  /** The index in a frame of the oldest bucket of the window that the starved check looks at. */
+  private int newest() {
+    return recent > 0 ? recent : buckets - 1;
+  }
+
+  private static long requests(long cum, Frame f, int oldest) {
+    return (cum - f.outcomes[oldest]) >>> 32;
+  }
+
+  private static long accepts(long cum, Frame f, int oldest) {
+    return (cum - f.outcomes[oldest]) & LOW;
+  }
+
+  private static long counted(long rejected, Frame f, int oldest, long forgivenAt) {
+    return rejected - Math.max(f.rejections[oldest], forgivenAt);
   }
 
   private Snapshot snapshotAt(Frame f) {
@@ -320,15 +364,14 @@ public final class SreBreaker implements CircuitBreaker {
       rejected = rejections.sum();
       forgivenAt = forgiven;
     }
-    long window = cum - f.outcomes[buckets - 1];
-    long accepts = window & LOW;
-    long total = (window >>> 32) + counted(rejected, f.rejections[buckets - 1], forgivenAt);
-    double p = judgeWindow(f, buckets - 1, request, cum, rejected, forgivenAt);
-    if (recent > 0) {
-      p = Math.max(p, judgeWindow(f, recent - 1, recentRequest, cum, rejected, forgivenAt));
-    }
+    int oldest = buckets - 1;
+    long total = requests(cum, f, oldest) + counted(rejected, f, oldest, forgivenAt);
+    double p = probabilityIn(f, cum, rejected, forgivenAt);
     return new Snapshot(
-        total, Math.min(accepts, total), Math.max(p, 0), p == CLOSED ? State.CLOSED : State.OPEN);
+        total,
+        Math.min(accepts(cum, f, oldest), total),
+        Math.max(p, 0),
+        p == CLOSED ? State.CLOSED : State.OPEN);
   }
 
   private Frame currentFrame(long now) {
@@ -349,6 +392,18 @@ public final class SreBreaker implements CircuitBreaker {
     return now - at >= 0 && NEXT_PROBE.compareAndSet(this, at, now + probeNanos);
   }
 
+  /**
+   * A request went ahead on its own while rejecting, so it serves as this interval's probe. The
+   * write is skipped unless it moves the next probe by more than an eighth of an interval, so
+   * that a breaker admitting many requests does not write the field on each.
+   */
+  private void deferProbe(long now) {
+    long next = now + probeNanos;
+    if (next - nextProbe > probeNanos >> 3) {
+      nextProbe = next;
+    }
+  }
+
   private void forgive() {
     starved = false;
     long count = rejections.sum();
@@ -363,6 +418,16 @@ public final class SreBreaker implements CircuitBreaker {
 
   private static long ceilDiv(long a, long b) {
     return -Math.floorDiv(-a, b);
+  }
+
+  /** The default source of draws: no allocation, no contention, no shared seed. */
+  private enum ThreadLocalRandomDraw implements DoubleSupplier {
+    INSTANCE;
+
+    @Override
+    public double getAsDouble() {
+      return ThreadLocalRandom.current().nextDouble();
+    }
   }
 
   /** One bucket's view of the window: immutable, replaced when the bucket ends. */
@@ -419,7 +484,7 @@ public final class SreBreaker implements CircuitBreaker {
    * thread-safe.
    *
    * <p>Defaults: {@code success} 0.6 ({@code K} = 1/0.6), {@code request} 100, {@code window} 3 s
-   * in 10 buckets, {@code recent} 2 buckets, {@code probe} 1 s, {@code forgive} on, the system
+   * in 10 buckets, {@code recent} 1 bucket, {@code probe} 1.5 s, {@code forgive} on, the system
    * ticker, no name and no listener.
    */
   public static final class Builder {
@@ -427,10 +492,11 @@ public final class SreBreaker implements CircuitBreaker {
     private long request = 100;
     private Duration window = Duration.ofSeconds(3);
     private int bucket = 10;
-    private int recent = 2;
-    private Duration probe = Duration.ofSeconds(1);
+    private int recent = 1;
+    private Duration probe = Duration.ofMillis(1500);
     private boolean forgive = true;
     private Ticker ticker = Ticker.system();
+    private DoubleSupplier random = ThreadLocalRandomDraw.INSTANCE;
     private String name;
     private BreakerListener listener = BreakerListener.NONE;
 
@@ -480,9 +546,12 @@ public final class SreBreaker implements CircuitBreaker {
     }
 
     /**
-     * How many of the newest buckets are judged on their own as well as the whole window, in
-     * [0, bucket]; 0 judges the whole window only, as the original does. The recent window's
-     * minimum number of requests is {@code request × recent / bucket}, rounded up.
+     * How many of the newest whole buckets, together with the current one, are judged on their
+     * own as well as the whole window, in [0, bucket); 0 judges the whole window only, as the
+     * original does. The recent window's minimum number of requests is {@code request × recent /
+     * bucket}, rounded up. Until the backend has accepted nothing in the recent window, local
+     * rejections do not count there, so random failures in a few small buckets cannot feed on
+     * their own rejections.
      */
     public Builder recent(int recent) {
       if (recent < 0) {
@@ -525,6 +594,17 @@ public final class SreBreaker implements CircuitBreaker {
     }
 
     /**
+     * The source of the uniform draws in [0, 1) that decide rejections; {@link
+     * java.util.concurrent.ThreadLocalRandom} by default. Simulations and tests pass a seeded
+     * source to make runs repeatable. It is called from every thread that uses the breaker, so it
+     * must be thread-safe.
+     */
+    public Builder random(DoubleSupplier random) {
+      this.random = Objects.requireNonNull(random, "random");
+      return this;
+    }
+
+    /**
      * The name of the operation this breaker guards, reported to the listener and carried by its
      * {@link NotAllowedException}. {@link Backstop} names its breakers after their operations.
      */
@@ -545,9 +625,9 @@ public final class SreBreaker implements CircuitBreaker {
         throw new IllegalArgumentException(
             "window must be at least bucket (" + bucket + ") nanoseconds, was " + window);
       }
-      if (recent > bucket) {
+      if (recent >= bucket) {
         throw new IllegalArgumentException(
-            "recent must be at most bucket (" + bucket + "), was " + recent);
+            "recent must be less than bucket (" + bucket + "), was " + recent);
       }
       return new SreBreaker(this);
     }

@@ -1,0 +1,168 @@
+package dev.backstop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class BreakerListenerTest {
+
+  private final FakeTicker ticker = new FakeTicker(-42);
+
+  /** Records every event as text. */
+  static final class Recorder implements BreakerListener {
+    final List<String> events = Collections.synchronizedList(new ArrayList<>());
+
+    @Override
+    public void allowed(String operation) {
+      events.add("allowed " + operation);
+    }
+
+    @Override
+    public void rejected(String operation, double probability) {
+      events.add("rejected " + operation + " " + probability);
+    }
+
+    @Override
+    public void success(String operation) {
+      events.add("success " + operation);
+    }
+
+    @Override
+    public void failure(String operation) {
+      events.add("failure " + operation);
+    }
+
+    @Override
+    public void stateChanged(String operation, Snapshot snapshot) {
+      events.add("state " + operation + " " + snapshot.state());
+    }
+
+    @Override
+    public void removed(String operation) {
+      events.add("removed " + operation);
+    }
+  }
+
+  @Test
+  void reportsEveryEventWithTheOperationName() {
+    Recorder recorder = new Recorder();
+    SreBreaker b =
+        SreBreaker.original().name("db").listener(recorder).ticker(ticker).build();
+    b.allow();
+    b.markSuccess();
+    b.allow();
+    b.markFailed();
+    assertThat(recorder.events)
+        .containsExactly("allowed db", "success db", "allowed db", "failure db");
+    recorder.events.clear();
+    for (int i = 0; i < 200; i++) {
+      b.markFailed();
+    }
+    recorder.events.clear();
+    assertThatThrownBy(() -> b.allow(0.0)).isInstanceOf(NotAllowedException.class);
+    assertThat(recorder.events)
+        .containsExactly("state db OPEN", "rejected db " + (202 - 1 / 0.6) / 203);
+    recorder.events.clear();
+    ticker.advance(Duration.ofSeconds(3));
+    b.allow(0.0);
+    assertThat(recorder.events).containsExactly("state db CLOSED", "allowed db");
+  }
+
+  @Test
+  void stateChangesAreReportedOncePerTransitionUnderConcurrency() throws Exception {
+    AtomicInteger opened = new AtomicInteger();
+    BreakerListener counter =
+        new BreakerListener() {
+          @Override
+          public void stateChanged(String operation, Snapshot snapshot) {
+            if (snapshot.state() == State.OPEN) {
+              opened.incrementAndGet();
+            }
+          }
+        };
+    for (int round = 0; round < 20; round++) {
+      opened.set(0);
+      SreBreaker b = SreBreaker.original().name("x").listener(counter).ticker(ticker).build();
+      for (int i = 0; i < 500; i++) {
+        b.markFailed();
+      }
+      int threads = 8;
+      ExecutorService pool = Executors.newFixedThreadPool(threads);
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<?>> futures = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        futures.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  for (int i = 0; i < 100; i++) {
+                    try {
+                      b.allow();
+                    } catch (NotAllowedException e) {
+                      // shed
+                    }
+                  }
+                  return null;
+                }));
+      }
+      start.countDown();
+      for (Future<?> f : futures) {
+        f.get(10, TimeUnit.SECONDS);
+      }
+      pool.shutdown();
+      assertThat(opened).hasValue(1);
+    }
+  }
+
+  @Test
+  void aThrowingListenerNeverBreaksACall() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    BreakerListener broken =
+        new BreakerListener() {
+          @Override
+          public void allowed(String operation) {
+            calls.incrementAndGet();
+            throw new IllegalStateException("listener bug");
+          }
+
+          @Override
+          public void failure(String operation) {
+            calls.incrementAndGet();
+            throw new IllegalStateException("listener bug");
+          }
+        };
+    Backstop backstop = Backstop.builder().listener(broken).build();
+    assertThat(backstop.call("op", () -> "fine")).isEqualTo("fine");
+    assertThatThrownBy(() -> backstop.call("op", () -> { throw new IOException("down"); }))
+        .isInstanceOf(IOException.class);
+    assertThat(calls).hasValue(3);
+    assertThat(backstop.snapshot("op").total()).isEqualTo(2);
+    assertThat(backstop.snapshot("op").accepts()).isEqualTo(1);
+  }
+
+  @Test
+  void backstopReportsOperationsItsGroupDrops() throws Exception {
+    Recorder recorder = new Recorder();
+    Backstop backstop = Backstop.builder().listener(recorder).ticker(ticker).build();
+    backstop.call("a", () -> 1);
+    assertThat(recorder.events).containsExactly("allowed a", "success a");
+    assertThat(backstop.snapshots()).containsOnlyKeys("a");
+    recorder.events.clear();
+    ticker.advance(Duration.ofMinutes(11)); // "a" has been idle longer than the 10-minute expiry
+    backstop.call("b", () -> 2);
+    assertThat(recorder.events).containsExactly("removed a", "allowed b", "success b");
+    assertThat(backstop.snapshots()).containsOnlyKeys("b");
+  }
+}

@@ -1,0 +1,372 @@
+package dev.backstop.micrometer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.backstop.Backstop;
+import dev.backstop.CircuitBreaker;
+import dev.backstop.Group;
+import dev.backstop.NotAllowedException;
+import dev.backstop.SreBreaker;
+import dev.backstop.State;
+import dev.backstop.Ticker;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * BackstopMetrics on a group of its own with a fake ticker, so that windows and expiry are driven
+ * by hand. Breakers are {@link SreBreaker#original()}: the formula's numbers do not depend on the
+ * defaults.
+ */
+class BackstopMetricsTest {
+
+  private static final Duration EXPIRY = Duration.ofMinutes(1);
+
+  private final AtomicLong now = new AtomicLong(-7_000_000_001L);
+  private final Ticker ticker = now::get;
+  private final BackstopMetrics metrics = BackstopMetrics.create();
+  private final Backstop backstop = backstop(metrics, 10);
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+  private Backstop backstop(BackstopMetrics listener, long maximumSize) {
+    return Backstop.builder()
+        .group(
+            Group.builder(
+                    op -> SreBreaker.original().ticker(ticker).name(op).listener(listener).build())
+                .ticker(ticker)
+                .maximumSize(maximumSize)
+                .expireAfterAccess(EXPIRY)
+                .onRemoval((op, breaker) -> listener.removed(op))
+                .build())
+        .build();
+  }
+
+  private void advance(Duration d) {
+    now.addAndGet(d.toNanos());
+  }
+
+  @Test
+  void countsMatchAScriptedSequenceOfCalls() throws Exception {
+    metrics.monitor(backstop).bindTo(registry);
+
+    succeed("users.get", 30);
+    fail("users.get", 5);
+    succeed("orders.list", 3);
+
+    assertCalls("users.get", 30, 5, 0);
+    assertThat(allowed("users.get")).isEqualTo(35);
+    assertCalls("orders.list", 3, 0, 0);
+    assertThat(allowed("orders.list")).isEqualTo(3);
+    assertThat(gauge(BackstopMetrics.OPERATIONS, Tags.empty())).isEqualTo(2);
+
+    // 65 more failures bring the window to the minimum of 100 requests (30 accepted), which
+    // opens users.get; from here on the script counts what actually happened to each attempt.
+    fail("users.get", 65);
+    long ran = 0;
+    long rejected = 0;
+    for (int i = 0; i < 200; i++) {
+      try {
+        backstop.call("users.get", () -> "ok");
+        ran++;
+      } catch (NotAllowedException e) {
+        rejected++;
+      }
+    }
+    assertThat(rejected).isPositive();
+    assertCalls("users.get", 30 + ran, 70, rejected);
+    assertThat(allowed("users.get")).isEqualTo(100 + ran);
+    assertCalls("orders.list", 3, 0, 0);
+  }
+
+  @Test
+  void gaugesTrackTheBreakerAsItsWindowRolls() throws Exception {
+    metrics.monitor(backstop).bindTo(registry);
+    succeed("users.get", 30);
+
+    assertThat(probability("users.get")).isEqualTo(0.0);
+    assertThat(state("users.get")).isEqualTo(0.0);
+
+    fail("users.get", 70); // the window's minimum of 100 requests, 30 of them accepted
+    double expected = (100 - (1 / 0.6) * 30) / (100 + 1);
+    assertThat(probability("users.get")).isCloseTo(expected, within(1e-12));
+    assertThat(probability("users.get"))
+        .isEqualTo(backstop.snapshot("users.get").probability());
+    assertThat(state("users.get")).isEqualTo(1.0);
+
+    // No call at all: the window (3 s) passes and the gauges follow the breaker, not events.
+    advance(Duration.ofSeconds(3));
+    assertThat(backstop.snapshot("users.get").state()).isEqualTo(State.CLOSED);
+    assertThat(probability("users.get")).isEqualTo(0.0);
+    assertThat(state("users.get")).isEqualTo(0.0);
+  }
+
+  @Test
+  void evictionBySizeRemovesTheOperationsMeters() throws Exception {
+    Backstop small = backstop(metrics, 2);
+    metrics.monitor(small).bindTo(registry);
+
+    small.call("a", () -> "ok");
+    advance(Duration.ofSeconds(1));
+    small.call("b", () -> "ok");
+    advance(Duration.ofSeconds(1));
+    assertThat(operationsInRegistry()).containsExactlyInAnyOrder("a", "b");
+    assertThat(registry.getMeters()).hasSize(2 * 6 + 1);
+
+    small.call("c", () -> "ok"); // over the bound: "a", the oldest, goes
+
+    assertThat(small.snapshots().keySet()).containsExactlyInAnyOrder("b", "c");
+    assertThat(operationsInRegistry()).containsExactlyInAnyOrder("b", "c");
+    assertThat(metrics.operations()).containsExactlyInAnyOrder("b", "c");
+    assertThat(registry.getMeters()).hasSize(2 * 6 + 1);
+    assertThat(gauge(BackstopMetrics.OPERATIONS, Tags.empty())).isEqualTo(2);
+  }
+
+  @Test
+  void idleExpiryRemovesTheOperationsMetersAndAReturningOperationStartsAtZero() throws Exception {
+    metrics.monitor(backstop).bindTo(registry);
+    succeed("idle", 4);
+    succeed("busy", 1);
+
+    // The group sweeps after an insertion; "busy" is used in between, "idle" is not.
+    advance(EXPIRY);
+    succeed("busy", 1);
+    succeed("new1", 1);
+    advance(EXPIRY);
+    succeed("busy", 1);
+    succeed("new2", 1);
+
+    assertThat(backstop.snapshot("idle")).isNull();
+    assertThat(operationsInRegistry()).doesNotContain("idle").contains("busy", "new2");
+    assertCalls("busy", 3, 0, 0);
+
+    succeed("idle", 1);
+    assertCalls("idle", 1, 0, 0);
+    assertThat(allowed("idle")).isEqualTo(1);
+  }
+
+  @Test
+  void aBreakerThatReportsAfterItsGroupDroppedItRegistersNothing() throws Exception {
+    Backstop small = backstop(metrics, 1);
+    metrics.monitor(small).bindTo(registry);
+    CircuitBreaker stale = small.breaker("a");
+    stale.allow();
+    advance(Duration.ofSeconds(1));
+    small.call("b", () -> "ok"); // drops "a"
+    assertThat(operationsInRegistry()).containsExactly("b");
+
+    stale.markSuccess(); // the call that was in flight on "a" finishes
+    stale.allow();
+
+    assertThat(operationsInRegistry()).containsExactly("b");
+    assertThat(metrics.operations()).containsExactly("b");
+  }
+
+  @Test
+  void aRegistryBoundAfterCallsSeesEveryCallAndSeveralRegistriesAgree() throws Exception {
+    MeterBinder binder = metrics.monitor(backstop);
+    succeed("users.get", 7);
+    fail("users.get", 2);
+
+    binder.bindTo(registry);
+    SimpleMeterRegistry second = new SimpleMeterRegistry();
+    binder.bindTo(second);
+    binder.bindTo(registry); // again: nothing new
+    succeed("users.get", 1);
+    succeed("orders.list", 2);
+
+    for (MeterRegistry r : List.of(registry, second)) {
+      assertThat(count(r, "users.get", "success")).isEqualTo(8);
+      assertThat(count(r, "users.get", "failure")).isEqualTo(2);
+      assertThat(count(r, "orders.list", "success")).isEqualTo(2);
+      assertThat(r.getMeters()).hasSize(2 * 6 + 1);
+    }
+
+    metrics.removed("users.get");
+
+    for (MeterRegistry r : List.of(registry, second)) {
+      assertThat(operationsIn(r)).containsExactly("orders.list");
+      assertThat(r.getMeters()).hasSize(6 + 1);
+    }
+  }
+
+  @Test
+  void monitorReturnsOneBinderAndRefusesAnotherBackstop() {
+    MeterBinder binder = metrics.monitor(backstop);
+    assertThat(metrics.monitor(backstop)).isSameAs(binder);
+
+    Backstop other = Backstop.create();
+    assertThatThrownBy(() -> metrics.monitor(other))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("backstop must be the one already monitored, " + backstop + ", was " + other);
+    assertThatThrownBy(() -> metrics.monitor(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("backstop");
+    assertThatThrownBy(() -> binder.bindTo(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("registry");
+  }
+
+  @Test
+  void operationsReportedBeforeMonitorThatTheBackstopNoLongerHoldsAreForgotten() throws Exception {
+    Backstop small = backstop(metrics, 1);
+    CircuitBreaker stale = small.breaker("a");
+    stale.allow();
+    stale.markSuccess();
+    advance(Duration.ofSeconds(1));
+    small.call("b", () -> "ok"); // drops "a"; nothing is bound, the listener still forgets it
+    stale.allow(); // reports again, before monitor: counted, since nothing tells it is stale yet
+    assertThat(metrics.operations()).containsExactlyInAnyOrder("a", "b");
+
+    metrics.monitor(small).bindTo(registry);
+
+    assertThat(metrics.operations()).containsExactly("b");
+    assertThat(operationsInRegistry()).containsExactly("b");
+  }
+
+  @Test
+  void extraTagsGoOnEveryMeter() throws Exception {
+    BackstopMetrics tagged = BackstopMetrics.create(Tags.of("client", "users"));
+    Backstop b = backstop(tagged, 10);
+    tagged.monitor(b).bindTo(registry);
+    b.call("users.get", () -> "ok");
+
+    assertThat(registry.getMeters()).hasSize(7);
+    for (Meter meter : registry.getMeters()) {
+      assertThat(meter.getId().getTag("client")).as(meter.getId().toString()).isEqualTo("users");
+    }
+    assertThat(gauge(BackstopMetrics.OPERATIONS, Tags.of("client", "users"))).isEqualTo(1);
+    assertThat(tagged).hasToString("BackstopMetrics(operations=1, registries=1, tags=[tag(client=users)])");
+  }
+
+  @Test
+  void extraTagsMayNotUseTheMetersOwnKeys() {
+    assertThatThrownBy(() -> BackstopMetrics.create(Tags.of("operation", "x")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("tags must not use the key operation, was [tag(operation=x)]");
+    assertThatThrownBy(() -> BackstopMetrics.create(List.of(Tag.of("a", "1"), Tag.of("outcome", "y"))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("tags must not use the key outcome, was [tag(a=1),tag(outcome=y)]");
+    assertThatThrownBy(() -> BackstopMetrics.create(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("tags");
+  }
+
+  @Test
+  void anUnnamedBreakerIsNotMeasured() {
+    metrics.monitor(backstop).bindTo(registry);
+    SreBreaker unnamed = SreBreaker.original().ticker(ticker).listener(metrics).build();
+    unnamed.allow();
+    unnamed.markSuccess();
+
+    assertThat(metrics.operations()).isEmpty();
+    assertThat(registry.getMeters()).hasSize(1);
+    assertThat(unnamed.snapshot().accepts()).isEqualTo(1);
+  }
+
+  @Test
+  void aRegistryThatThrowsBreaksNeitherCallsNorBreakers() throws Exception {
+    registry
+        .config()
+        .meterFilter(
+            new MeterFilter() {
+              @Override
+              public Meter.Id map(Meter.Id id) {
+                if (id.getName().equals(BackstopMetrics.CALLS)) {
+                  throw new IllegalStateException("registry is broken");
+                }
+                return id;
+              }
+            });
+    metrics.monitor(backstop).bindTo(registry);
+
+    assertThat(backstop.call("users.get", () -> "ok")).isEqualTo("ok");
+    succeed("users.get", 2);
+    assertThatThrownBy(() -> backstop.call("users.get", () -> { throw new IOException("down"); }))
+        .isInstanceOf(IOException.class)
+        .hasMessage("down");
+
+    assertThat(backstop.snapshot("users.get").total()).isEqualTo(4);
+    assertThat(backstop.snapshot("users.get").accepts()).isEqualTo(3);
+    assertThat(registry.find(BackstopMetrics.CALLS).meters()).isEmpty();
+  }
+
+  @Test
+  void toStringShowsOperationsAndRegistries() throws Exception {
+    assertThat(metrics).hasToString("BackstopMetrics(operations=0, registries=0)");
+    metrics.monitor(backstop).bindTo(registry);
+    succeed("a", 1);
+    assertThat(metrics).hasToString("BackstopMetrics(operations=1, registries=1)");
+    assertThat(metrics.monitor(backstop))
+        .hasToString("BackstopMetrics.monitor(" + backstop + ")");
+  }
+
+  // --- helpers
+
+  private void succeed(String op, int n) throws Exception {
+    for (int i = 0; i < n; i++) {
+      assertThat(backstop.call(op, () -> "ok")).isEqualTo("ok");
+    }
+  }
+
+  private void fail(String op, int n) {
+    for (int i = 0; i < n; i++) {
+      assertThatThrownBy(() -> backstop.call(op, () -> { throw new IOException("down"); }))
+          .isInstanceOf(IOException.class);
+    }
+  }
+
+  private void assertCalls(String op, long success, long failure, long rejected) {
+    assertThat(count(registry, op, "success")).as("success").isEqualTo(success);
+    assertThat(count(registry, op, "failure")).as("failure").isEqualTo(failure);
+    assertThat(count(registry, op, "rejected")).as("rejected").isEqualTo(rejected);
+  }
+
+  private static long count(MeterRegistry r, String op, String outcome) {
+    double c =
+        r.get(BackstopMetrics.CALLS)
+            .tags("operation", op, "outcome", outcome)
+            .functionCounter()
+            .count();
+    return (long) c;
+  }
+
+  private long allowed(String op) {
+    return (long) registry.get(BackstopMetrics.ALLOWED).tag("operation", op).functionCounter().count();
+  }
+
+  private double probability(String op) {
+    return registry.get(BackstopMetrics.PROBABILITY).tag("operation", op).gauge().value();
+  }
+
+  private double state(String op) {
+    return registry.get(BackstopMetrics.STATE).tag("operation", op).gauge().value();
+  }
+
+  private double gauge(String name, Tags tags) {
+    return registry.get(name).tags(tags).gauge().value();
+  }
+
+  private Set<String> operationsInRegistry() {
+    return operationsIn(registry);
+  }
+
+  static Set<String> operationsIn(MeterRegistry r) {
+    return r.getMeters().stream()
+        .map(m -> m.getId().getTag("operation"))
+        .filter(op -> op != null)
+        .collect(Collectors.toSet());
+  }
+}
