@@ -3,7 +3,8 @@ package dev.backstop.drill;
 import dev.backstop.SreBreaker;
 import dev.backstop.Ticker;
 import java.time.Duration;
-import java.util.function.Function;
+import java.util.function.BiFunction;
+import java.util.function.DoubleSupplier;
 import picocli.CommandLine.Option;
 
 /** The SreBreaker options shared by the commands; unset options keep the builder's defaults. */
@@ -73,8 +74,8 @@ final class BreakerOptions {
   }
 
   /** The breaker factory for a simulation; builds one breaker first so bad values fail early. */
-  Function<Ticker, SreBreaker> factory() {
+  BiFunction<Ticker, DoubleSupplier, SreBreaker> factory() {
     builder().build();
-    return ticker -> builder().ticker(ticker).build();
+    return (ticker, random) -> builder().ticker(ticker).random(random).build();
   }
 }

@@ -13,7 +13,8 @@ import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Function;
+import java.util.function.BiFunction;
+import java.util.function.DoubleSupplier;
 
 /**
  * Runs a {@link Scenario} in simulated time through the real {@link Backstop} middleware.
@@ -27,15 +28,15 @@ import java.util.function.Function;
  * <pre>{@code
  * Simulation.Result result = Simulation.builder(Scenario.outage())
  *     .rps(500)
- *     .breaker(ticker -> SreBreaker.original().ticker(ticker).build())
+ *     .breaker((ticker, random) -> SreBreaker.original().ticker(ticker).random(random).build())
  *     .build()
  *     .run();
  * double leak = result.metrics().leak();
  * }</pre>
  *
- * <p>With even arrivals and a backend that draws nothing at random, a run is reproducible up to
- * the breaker's own random draws ({@link SreBreaker} draws from {@code ThreadLocalRandom}); the
- * seeds fix everything else. Instances are immutable and thread-safe; each {@link #run()} is
+ * <p>A run is a pure function of its settings: the same scenario, rate, arrivals, seed and breaker
+ * settings give the same timeline, as long as the breaker draws from the source it is given.
+ * Instances are immutable and thread-safe; each {@link #run()} is
  * independent and single-threaded.
  */
 public final class Simulation {
@@ -55,13 +56,14 @@ public final class Simulation {
   static final String OPERATION = "drill";
 
   private static final long ORIGIN = -7_000_000_001L;
-  private static final Function<Ticker, CircuitBreaker> DEFAULT_BREAKER =
-      ticker -> SreBreaker.builder().ticker(ticker).build();
+  private static final BiFunction<Ticker, DoubleSupplier, CircuitBreaker> DEFAULT_BREAKER =
+      (ticker, random) -> SreBreaker.builder().ticker(ticker).random(random).build();
 
   private final Scenario scenario;
   private final double rps;
   private final Arrivals arrivals;
-  private final Function<? super Ticker, ? extends CircuitBreaker> breaker;
+  private final BiFunction<? super Ticker, ? super DoubleSupplier, ? extends CircuitBreaker>
+      breaker;
   private final long seed;
 
   private Simulation(Builder builder) {
@@ -81,19 +83,23 @@ public final class Simulation {
   public Result run() {
     AtomicLong clock = new AtomicLong(ORIGIN);
     Ticker ticker = clock::get;
+    // Two independent streams from one seed: the backend's draws do not shift the breaker's.
+    SplittableRandom root = new SplittableRandom(seed);
+    SplittableRandom backendRandom = root.split();
+    SplittableRandom breakerRandom = root.split();
+    DoubleSupplier draws = breakerRandom::nextDouble;
     CircuitBreaker[] made = new CircuitBreaker[1];
     Group<CircuitBreaker> group =
         Group.<CircuitBreaker>builder(
                 operation -> {
-                  CircuitBreaker b = Objects.requireNonNull(breaker.apply(ticker), "breaker");
+                  CircuitBreaker b = Objects.requireNonNull(breaker.apply(ticker, draws), "breaker");
                   made[0] = b;
                   return b;
                 })
             .ticker(ticker)
             .build();
     Backstop backstop = Backstop.builder().group(group).build();
-    SplittableRandom random = new SplittableRandom(seed);
-    Server server = new Server(random);
+    Server server = new Server(backendRandom);
 
     long slotNanos = Timeline.SLOT.toNanos();
     List<Slot> slots = new ArrayList<>();
@@ -129,7 +135,7 @@ public final class Simulation {
       phaseStart += phase.duration().toNanos();
     }
     Timeline timeline = new Timeline(scenario.phases(), slots);
-    String description = describe(made[0] != null ? made[0] : breaker.apply(ticker));
+    String description = describe(made[0] != null ? made[0] : breaker.apply(ticker, draws));
     return new Result(scenario, rps, arrivals, description, timeline, Metrics.of(timeline));
   }
 
@@ -233,7 +239,8 @@ public final class Simulation {
     private final Scenario scenario;
     private double rps = 500;
     private Arrivals arrivals = Arrivals.even();
-    private Function<? super Ticker, ? extends CircuitBreaker> breaker = DEFAULT_BREAKER;
+    private BiFunction<? super Ticker, ? super DoubleSupplier, ? extends CircuitBreaker> breaker =
+        DEFAULT_BREAKER;
     private long seed = 1;
 
     private Builder(Scenario scenario) {
@@ -256,16 +263,22 @@ public final class Simulation {
     }
 
     /**
-     * Makes the breaker for a run from the simulation's fake ticker; by default an {@link
-     * SreBreaker} with default settings. The breaker must read time only from the ticker it is
-     * given, for example {@code ticker -> SreBreaker.original().ticker(ticker).build()}.
+     * Makes the breaker for a run from the simulation's fake ticker and a seeded source of uniform
+     * draws in [0, 1); by default an {@link SreBreaker} with default settings. The breaker must
+     * read time only from the ticker it is given, and should draw from the source so that runs
+     * are repeatable, for example {@code (ticker, random) ->
+     * SreBreaker.original().ticker(ticker).random(random).build()}.
      */
-    public Builder breaker(Function<? super Ticker, ? extends CircuitBreaker> breaker) {
+    public Builder breaker(
+        BiFunction<? super Ticker, ? super DoubleSupplier, ? extends CircuitBreaker> breaker) {
       this.breaker = Objects.requireNonNull(breaker, "breaker");
       return this;
     }
 
-    /** Seeds the backend's random draws (the {@link Backend#flaky(double) flaky} backend); 1 by default. */
+    /**
+     * Seeds the random draws of the breaker and of the {@link Backend#flaky(double) flaky}
+     * backend, from two independent streams; 1 by default. Poisson arrivals have their own seed.
+     */
     public Builder seed(long seed) {
       this.seed = seed;
       return this;

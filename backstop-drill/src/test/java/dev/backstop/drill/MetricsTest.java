@@ -16,7 +16,7 @@ class MetricsTest {
   private static Simulation.Result scripted(Scenario scenario, double rps, LongPredicate rejects) {
     return Simulation.builder(scenario)
         .rps(rps)
-        .breaker(ticker -> new Scripted(ticker, rejects))
+        .breaker((ticker, random) -> new Scripted(ticker, rejects))
         .build()
         .run();
   }
@@ -111,11 +111,11 @@ class MetricsTest {
   @Test
   void flakyBackendFailsItsShareReproducibly() {
     Metrics a = Simulation.builder(Scenario.flaky(0.3)).rps(500).seed(7)
-        .breaker(t -> new Scripted(t, x -> false)).build().run().metrics();
+        .breaker((t, r) -> new Scripted(t, x -> false)).build().run().metrics();
     Metrics b = Simulation.builder(Scenario.flaky(0.3)).rps(500).seed(7)
-        .breaker(t -> new Scripted(t, x -> false)).build().run().metrics();
+        .breaker((t, r) -> new Scripted(t, x -> false)).build().run().metrics();
     Metrics c = Simulation.builder(Scenario.flaky(0.3)).rps(500).seed(8)
-        .breaker(t -> new Scripted(t, x -> false)).build().run().metrics();
+        .breaker((t, r) -> new Scripted(t, x -> false)).build().run().metrics();
     assertThat(a.sent()).isEqualTo(30_000);
     assertThat((double) a.failed() / a.sent()).isCloseTo(0.3, within(0.01));
     assertThat(b.failed()).isEqualTo(a.failed());
