@@ -2,6 +2,8 @@ package dev.backstop.drill;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -9,6 +11,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import javax.imageio.ImageIO;
+import javax.imageio.stream.ImageOutputStream;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
 import org.knowm.xchart.AnnotationLine;
 import org.knowm.xchart.AnnotationText;
 import org.knowm.xchart.BitmapEncoder;
@@ -35,6 +40,9 @@ public final class Chart {
   private static final Color PROBABILITY = new Color(0x1565C0);
   private static final Color SHADE = new Color(198, 40, 40, 40);
 
+  private static final int WIDTH = 1200;
+  private static final int HEIGHT = 600;
+
   private Chart() {}
 
   /**
@@ -54,10 +62,10 @@ public final class Chart {
     if (parent != null) {
       Files.createDirectories(parent);
     }
-    try (OutputStream stream = Files.newOutputStream(out)) {
-      if (png) {
-        BitmapEncoder.saveBitmap(chart, stream, BitmapEncoder.BitmapFormat.PNG);
-      } else {
+    if (png) {
+      png(BitmapEncoder.getBufferedImage(chart), out);
+    } else {
+      try (OutputStream stream = Files.newOutputStream(out)) {
         VectorGraphicsEncoder.saveVectorGraphic(
             chart, stream, VectorGraphicsEncoder.VectorGraphicsFormat.SVG);
       }
@@ -78,8 +86,31 @@ public final class Chart {
     if (parent != null) {
       Files.createDirectories(parent);
     }
-    try (OutputStream stream = Files.newOutputStream(out)) {
-      BitmapEncoder.saveBitmap(charts, charts.size(), 1, stream, BitmapEncoder.BitmapFormat.PNG);
+    BufferedImage image =
+        new BufferedImage(WIDTH, HEIGHT * charts.size(), BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = image.createGraphics();
+    try {
+      for (XYChart chart : charts) {
+        chart.paint(g, WIDTH, HEIGHT);
+        g.translate(0, HEIGHT);
+      }
+    } finally {
+      g.dispose();
+    }
+    png(image, out);
+  }
+
+  /**
+   * Writes a PNG through an in-memory cache. ImageIO's default file cache registers a shutdown
+   * hook, which fails while the JVM shuts down: exactly when the live drill draws its chart after
+   * Ctrl-C.
+   */
+  private static void png(BufferedImage image, Path out) throws IOException {
+    try (OutputStream stream = Files.newOutputStream(out);
+        ImageOutputStream cached = new MemoryCacheImageOutputStream(stream)) {
+      if (!ImageIO.write(image, "png", cached)) {
+        throw new IOException("no PNG writer in this JDK");
+      }
     }
   }
 
@@ -122,7 +153,7 @@ public final class Chart {
     }
     top = Math.ceil(top * 1.15);
 
-    XYChart chart = new XYChart(1200, 600);
+    XYChart chart = new XYChart(WIDTH, HEIGHT);
     chart.setTitle(title);
     chart.setXAxisTitle("time (s)");
     chart.setYAxisTitle("requests per 100 ms");

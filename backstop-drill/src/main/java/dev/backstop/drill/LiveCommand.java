@@ -75,14 +75,18 @@ final class LiveCommand implements Callable<Integer> {
     try {
       Live.Result result = live.run();
       report(result, stdout);
-      Chart.writeStacked(
-          result.lanes().stream().map(Live.LaneResult::timeline).toList(),
-          result.lanes().stream()
-              .map(l -> String.format(Locale.ROOT, "%s at %s rps (live)", l.name(),
-                  Report.number(rps)))
-              .toList(),
-          out);
-      stdout.println("chart: " + out);
+      try {
+        Chart.writeStacked(
+            result.lanes().stream().map(Live.LaneResult::timeline).toList(),
+            result.lanes().stream()
+                .map(l -> String.format(Locale.ROOT, "%s at %s rps (live)", l.name(),
+                    Report.number(rps)))
+                .toList(),
+            out);
+        stdout.println("chart: " + out);
+      } catch (IOException | RuntimeException e) {
+        stdout.println("chart not written: " + e);
+      }
       stdout.flush();
       return 0;
     } finally {
