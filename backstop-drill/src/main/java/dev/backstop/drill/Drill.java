@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
  * ./drill} script at the root of the repository.
  *
  * <p>Not meant to be instantiated by library users; the class is public only so that the Java
- * launcher can find {@link #main(String[])}.
+ * launcher can find {@link #main(String[])}. Not thread-safe: run one command line at a time.
  */
 @Command(
     name = "drill",

@@ -160,7 +160,7 @@ public record Metrics(
   }
 
   /**
-   * The counts of one phase.
+   * The counts of one phase. Values are immutable and thread-safe.
    *
    * @param name the phase's name
    * @param backend the phase's backend

@@ -4,7 +4,8 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * A stretch of a {@link Scenario} during which the backend behaves one way.
+ * A stretch of a {@link Scenario} during which the backend behaves one way. Values are immutable
+ * and thread-safe.
  *
  * @param name a short label for tables and charts, such as {@code "dead"}
  * @param duration how long the phase lasts, a positive multiple of {@link Timeline#SLOT} (100 ms)

@@ -22,7 +22,7 @@ import java.util.function.DoubleSupplier;
  * <p>Each run builds a fresh {@link Backstop} over a {@link Group} of breakers made by the {@link
  * Builder#breaker(Function) breaker factory}, all reading one fake {@link Ticker}. Requests arrive
  * at the configured rate; for each one the clock jumps to its arrival time and {@link
- * Backstop#call} runs it against a simulated backend that answers at once, so a 80 s scenario at
+ * Backstop#call} runs it against a simulated backend that answers at once, so an 80 s scenario at
  * 5 000 requests per second takes a fraction of a second and nothing sleeps.
  *
  * <pre>{@code
@@ -153,7 +153,7 @@ public final class Simulation {
   }
 
   /**
-   * The outcome of one run.
+   * The outcome of one run. Values are immutable and thread-safe.
    *
    * @param scenario the scenario run
    * @param rps the mean offered rate, requests per second

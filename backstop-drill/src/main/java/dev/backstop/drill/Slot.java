@@ -1,7 +1,8 @@
 package dev.backstop.drill;
 
 /**
- * What happened during one {@link Timeline#SLOT} (100 ms) of a run.
+ * What happened during one {@link Timeline#SLOT} (100 ms) of a run. Values are immutable and
+ * thread-safe.
  *
  * @param offered the requests the callers made
  * @param sent the requests the breaker let through to the backend
