@@ -366,4 +366,20 @@ class BackstopInterceptorTest {
 
     assertThat(backstop.snapshots()).containsOnlyKeys("users.get");
   }
+
+  @Test
+  void theOperationTagFollowsEveryRedirectHop() {
+    TestServer target = server();
+    TestServer origin = server().redirectTo(target.url("/moved"));
+
+    Result r =
+        execute(
+            calls.network(interceptor),
+            get(origin).newBuilder().tag(Operation.class, Operation.of("users.get")).build());
+
+    assertThat(r.code()).isEqualTo(200);
+    assertThat(backstop.snapshots())
+        .containsOnlyKeys("users.get")
+        .containsEntry("users.get", new Snapshot(2, 2, 0, State.CLOSED));
+  }
 }
