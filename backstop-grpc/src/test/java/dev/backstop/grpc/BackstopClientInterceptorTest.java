@@ -428,8 +428,9 @@ class BackstopClientInterceptorTest {
             StatusRuntimeException.class,
             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
 
+    // Whether the server saw the call before the deadline depends on scheduling; the outcome
+    // does not.
     assertThat(harness.breaker(UNARY).counts()).containsExactly(1, 0, 1, 0);
-    assertThat(harness.service.received(UNARY)).isEqualTo(1);
   }
 
   @Test
