@@ -21,7 +21,9 @@ import java.util.function.Predicate;
  * default one breaker per method.
  *
  * <pre>{@code
- * Channel channel = ClientInterceptors.intercept(managedChannel, BackstopClientInterceptor.create());
+ * ManagedChannel channel = ManagedChannelBuilder.forTarget(target)
+ *     .intercept(BackstopClientInterceptor.create())
+ *     .build();
  * }</pre>
  *
  * <p>The breaker is asked when the call starts ({@link ClientCall#start start}). If it allows the

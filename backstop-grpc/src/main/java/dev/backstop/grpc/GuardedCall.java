@@ -72,7 +72,8 @@ final class GuardedCall<ReqT, RespT> extends ForwardingClientCall<ReqT, RespT> {
   static {
     try {
       RECORDED =
-          MethodHandles.lookup().findVarHandle(GuardedCall.Outcome.class, "recorded", boolean.class);
+          MethodHandles.lookup()
+              .findVarHandle(GuardedCall.Outcome.class, "recorded", boolean.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }

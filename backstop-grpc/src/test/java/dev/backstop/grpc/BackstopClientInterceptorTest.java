@@ -118,7 +118,8 @@ class BackstopClientInterceptorTest {
             BackstopClientInterceptor.builder()
                 .backstop(backstop)
                 .operation(
-                    (method, options) -> method.getBareMethodName() + "@" + options.getOption(tenant))
+                    (method, options) ->
+                        method.getBareMethodName() + "@" + options.getOption(tenant))
                 .build());
 
     ClientCalls.blockingUnaryCall(keyed, UNARY, CallOptions.DEFAULT.withOption(tenant, "a"), "1");
@@ -186,7 +187,8 @@ class BackstopClientInterceptorTest {
                 .build());
     harness.service.answer = n -> n == 0 ? Status.NOT_FOUND : Status.UNAVAILABLE;
 
-    assertThat(Harness.unary(strict, UNARY, "x").status().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+    assertThat(Harness.unary(strict, UNARY, "x").status().getCode())
+        .isEqualTo(Status.Code.NOT_FOUND);
     assertThat(Harness.unary(strict, UNARY, "x").status().getCode())
         .isEqualTo(Status.Code.UNAVAILABLE);
 
@@ -222,7 +224,8 @@ class BackstopClientInterceptorTest {
     // blocking stub
     seen.add(Harness.unaryError(channel, UNARY));
     // future stub
-    Future<String> future = ClientCalls.futureUnaryCall(channel.newCall(UNARY, CallOptions.DEFAULT), "x");
+    Future<String> future =
+        ClientCalls.futureUnaryCall(channel.newCall(UNARY, CallOptions.DEFAULT), "x");
     Throwable futureError = catchThrowable(() -> future.get(5, TimeUnit.SECONDS));
     assertThat(futureError).isInstanceOf(ExecutionException.class);
     seen.add(futureError.getCause());
@@ -237,7 +240,8 @@ class BackstopClientInterceptorTest {
     // async bidi stub
     Recorder chatObserver = new Recorder();
     StreamObserver<String> requests =
-        ClientCalls.asyncBidiStreamingCall(channel.newCall(CHAT, CallOptions.DEFAULT), chatObserver);
+        ClientCalls.asyncBidiStreamingCall(
+            channel.newCall(CHAT, CallOptions.DEFAULT), chatObserver);
     requests.onNext("ignored");
     requests.onCompleted();
     seen.add(chatObserver.error());
@@ -246,7 +250,8 @@ class BackstopClientInterceptorTest {
     for (Throwable t : seen) {
       assertRejected(t);
     }
-    assertThat(((NotAllowedException) seen.get(3).getCause()).operation()).isEqualTo("test.Echo/Stream");
+    assertThat(((NotAllowedException) seen.get(3).getCause()).operation())
+        .isEqualTo("test.Echo/Stream");
     assertThat(harness.breaker(UNARY).counts()).containsExactly(0, 0, 0, 3);
     assertThat(harness.breaker(STREAM).counts()).containsExactly(0, 0, 0, 1);
     assertThat(harness.breaker(CHAT).counts()).containsExactly(0, 0, 0, 1);
@@ -329,7 +334,8 @@ class BackstopClientInterceptorTest {
 
     harness.service.answer = n -> Status.INTERNAL;
     Recorder observer = new Recorder();
-    ClientCalls.asyncServerStreamingCall(channel.newCall(STREAM, CallOptions.DEFAULT), "3", observer);
+    ClientCalls.asyncServerStreamingCall(
+        channel.newCall(STREAM, CallOptions.DEFAULT), "3", observer);
     assertThat(((StatusRuntimeException) observer.error()).getStatus().getCode())
         .isEqualTo(Status.Code.INTERNAL);
     assertThat(observer.messages).containsExactly("0", "1", "2");
@@ -407,7 +413,8 @@ class BackstopClientInterceptorTest {
     Recorder observer = new Recorder();
     ClientCallStreamObserver<String> requests =
         (ClientCallStreamObserver<String>)
-            ClientCalls.asyncBidiStreamingCall(channel.newCall(CHAT, CallOptions.DEFAULT), observer);
+            ClientCalls.asyncBidiStreamingCall(
+                channel.newCall(CHAT, CallOptions.DEFAULT), observer);
     requests.onNext("a");
     assertThat(observer.first.get(5, TimeUnit.SECONDS)).isEqualTo("echo:a");
 
@@ -490,7 +497,9 @@ class BackstopClientInterceptorTest {
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("start broke");
 
-    assertThat(closes.statuses).extracting(Status::getCode).containsExactly(Status.Code.INVALID_ARGUMENT);
+    assertThat(closes.statuses)
+        .extracting(Status::getCode)
+        .containsExactly(Status.Code.INVALID_ARGUMENT);
     // The close came first and was classified by its own status: INVALID_ARGUMENT is a success.
     assertThat(harness.breaker(UNARY).counts()).containsExactly(1, 1, 0, 0);
   }
@@ -529,15 +538,7 @@ class BackstopClientInterceptorTest {
                 next.newCall(method, options)) {
               @Override
               public void start(Listener<RespT> listener, Metadata headers) {
-                super.start(
-                    new ForwardingClientCallListener.SimpleForwardingClientCallListener<>(listener) {
-                      @Override
-                      public void onClose(Status status, Metadata trailers) {
-                        super.onClose(status, trailers);
-                        super.onClose(Status.INTERNAL, new Metadata());
-                      }
-                    },
-                    headers);
+                super.start(new ClosingTwice<>(listener), headers);
               }
             };
           }
@@ -618,6 +619,20 @@ class BackstopClientInterceptorTest {
   }
 
   // ---- helpers ----------------------------------------------------------------------------
+
+  /** Passes every close on, then closes again with INTERNAL. */
+  private static final class ClosingTwice<T>
+      extends ForwardingClientCallListener.SimpleForwardingClientCallListener<T> {
+    ClosingTwice(ClientCall.Listener<T> listener) {
+      super(listener);
+    }
+
+    @Override
+    public void onClose(Status status, Metadata trailers) {
+      super.onClose(status, trailers);
+      super.onClose(Status.INTERNAL, new Metadata());
+    }
+  }
 
   /** A listener that keeps every status it is closed with. */
   static final class Closes extends ClientCall.Listener<String> {

@@ -103,7 +103,9 @@ final class EchoService {
   }
 
   private Status arrive(MethodDescriptor<?, ?> method) {
-    received.computeIfAbsent(method.getFullMethodName(), k -> new AtomicInteger()).incrementAndGet();
+    received
+        .computeIfAbsent(method.getFullMethodName(), k -> new AtomicInteger())
+        .incrementAndGet();
     return answer.apply(sequence.getAndIncrement());
   }
 

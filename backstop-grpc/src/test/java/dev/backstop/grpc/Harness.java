@@ -66,7 +66,13 @@ final class Harness implements AutoCloseable {
     return Backstop.builder()
         .group(
             Group.create(
-                op -> SreBreaker.original().success(0.6).request(100).ticker(ticker).name(op).build()))
+                op ->
+                    SreBreaker.original()
+                        .success(0.6)
+                        .request(100)
+                        .ticker(ticker)
+                        .name(op)
+                        .build()))
         .build();
   }
 
@@ -114,7 +120,8 @@ final class Harness implements AutoCloseable {
   }
 
   /** Makes a blocking unary call that must fail and returns what it threw. */
-  static StatusRuntimeException unaryError(Channel channel, MethodDescriptor<String, String> method) {
+  static StatusRuntimeException unaryError(
+      Channel channel, MethodDescriptor<String, String> method) {
     try {
       String reply =
           io.grpc.stub.ClientCalls.blockingUnaryCall(channel, method, CallOptions.DEFAULT, "x");
