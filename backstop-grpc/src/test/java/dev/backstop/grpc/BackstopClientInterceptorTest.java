@@ -90,12 +90,15 @@ class BackstopClientInterceptorTest {
     Channel cb = harness.guard(b);
 
     assertThat(Harness.unary(ca, UNARY, "x").reply()).isEqualTo("echo:x");
-    assertThat(Harness.unary(cb, UNARY, "y").reply()).isEqualTo("echo:y");
-    assertThat(a.toString())
-        .isEqualTo(
-            "BackstopClientInterceptor(operation=full method name, failureWhen=code in "
-                + "[UNKNOWN, DEADLINE_EXCEEDED, INTERNAL, UNAVAILABLE, DATA_LOSS], "
-                + "Backstop(Group(size=1, maximumSize=10000)))");
+    assertThat(Harness.unary(cb, OTHER, "y").reply()).isEqualTo("echo:y");
+
+    // Each holds the breaker of its own method only.
+    String expected =
+        "BackstopClientInterceptor(operation=full method name, failureWhen=code in "
+            + "[UNKNOWN, DEADLINE_EXCEEDED, INTERNAL, UNAVAILABLE, DATA_LOSS], "
+            + "Backstop(Group(size=1, maximumSize=10000)))";
+    assertThat(a).hasToString(expected);
+    assertThat(b).hasToString(expected);
   }
 
   @Test
