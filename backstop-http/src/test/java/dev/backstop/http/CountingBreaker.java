@@ -1,0 +1,45 @@
+package dev.backstop.http;
+
+import dev.backstop.CircuitBreaker;
+import dev.backstop.NotAllowedException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** A breaker that counts each call of the contract, and rejects while told to. Thread-safe. */
+final class CountingBreaker implements CircuitBreaker {
+
+  final NotAllowedException rejection = new NotAllowedException("counting");
+  final AtomicInteger allowed = new AtomicInteger();
+  final AtomicInteger successes = new AtomicInteger();
+  final AtomicInteger failures = new AtomicInteger();
+  final AtomicInteger rejections = new AtomicInteger();
+  volatile boolean reject;
+
+  @Override
+  public void allow() {
+    if (reject) {
+      throw rejection;
+    }
+    allowed.incrementAndGet();
+  }
+
+  @Override
+  public void markSuccess() {
+    successes.incrementAndGet();
+  }
+
+  @Override
+  public void markFailed() {
+    failures.incrementAndGet();
+  }
+
+  @Override
+  public void markRejected() {
+    rejections.incrementAndGet();
+  }
+
+  /** allowed, successes, failures, rejections: for one exact assertion. */
+  String counts() {
+    return "allowed=" + allowed + " successes=" + successes + " failures=" + failures
+        + " rejections=" + rejections;
+  }
+}
