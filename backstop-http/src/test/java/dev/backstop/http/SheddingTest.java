@@ -50,7 +50,7 @@ class SheddingTest {
   private TestServer server;
 
   @BeforeAll
-  static void client() {
+  static void jdkClient() {
     jdk =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
