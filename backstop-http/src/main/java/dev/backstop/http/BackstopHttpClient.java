@@ -354,7 +354,7 @@ public final class BackstopHttpClient extends HttpClient {
     host = host == null ? "" : host.toLowerCase(Locale.ROOT);
     int port = uri.getPort();
     if (port == -1) {
-      port = "https".equals(scheme) || "wss".equals(scheme) ? 443 : 80;
+      port = "https".equals(scheme) ? 443 : 80;
     }
     return scheme + "://" + host + ":" + port;
   }

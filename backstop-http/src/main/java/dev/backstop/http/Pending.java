@@ -1,10 +1,11 @@
 package dev.backstop.http;
 
 import dev.backstop.CircuitBreaker;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.http.HttpResponse;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 
 /**
@@ -15,10 +16,22 @@ import java.util.function.BiConsumer;
 final class Pending<T> extends CompletableFuture<HttpResponse<T>>
     implements BiConsumer<HttpResponse<T>, Throwable> {
 
+  private static final VarHandle RECORDED;
+
+  static {
+    try {
+      RECORDED = MethodHandles.lookup().findVarHandle(Pending.class, "recorded", boolean.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
   private final CompletableFuture<HttpResponse<T>> sent;
   private final CircuitBreaker breaker;
   private final Outcomes outcomes;
-  private final AtomicBoolean recorded = new AtomicBoolean();
+  /** Set by whichever of the wrapped future's completion and the caller's cancel comes first. */
+  @SuppressWarnings("unused") // through RECORDED
+  private volatile boolean recorded;
 
   private Pending(
       CompletableFuture<HttpResponse<T>> sent, CircuitBreaker breaker, Outcomes outcomes) {
@@ -37,13 +50,17 @@ final class Pending<T> extends CompletableFuture<HttpResponse<T>>
   /** Called once when the wrapped future completes. */
   @Override
   public void accept(HttpResponse<T> response, Throwable error) {
-    if (recorded.compareAndSet(false, true)) {
-      outcomes.record(breaker, response, error);
-    }
-    if (error == null) {
-      complete(response);
-    } else {
-      completeExceptionally(Outcomes.unwrap(error));
+    try {
+      if (claim()) {
+        outcomes.record(breaker, response, error);
+      }
+    } finally {
+      // Even if a breaker throws, the caller's future completes.
+      if (error == null) {
+        complete(response);
+      } else {
+        completeExceptionally(Outcomes.unwrap(error));
+      }
     }
   }
 
@@ -55,11 +72,18 @@ final class Pending<T> extends CompletableFuture<HttpResponse<T>>
   public boolean cancel(boolean mayInterruptIfRunning) {
     boolean cancelled = super.cancel(mayInterruptIfRunning);
     if (cancelled) {
-      if (recorded.compareAndSet(false, true)) {
-        outcomes.record(breaker, null, new CancellationException("cancelled by the caller"));
+      try {
+        if (claim()) {
+          outcomes.record(breaker, null, new CancellationException("cancelled by the caller"));
+        }
+      } finally {
+        sent.cancel(mayInterruptIfRunning);
       }
-      sent.cancel(mayInterruptIfRunning);
     }
     return cancelled;
+  }
+
+  private boolean claim() {
+    return !recorded && RECORDED.compareAndSet(this, false, true);
   }
 }

@@ -5,8 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.backstop.Backstop;
+import dev.backstop.CircuitBreaker;
 import dev.backstop.Group;
 import dev.backstop.NotAllowedException;
+import dev.backstop.SreBreaker;
+import dev.backstop.Ticker;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.http.HttpClient;
@@ -110,7 +113,16 @@ class OutcomeTest {
 
   @Test
   void theRejectionOfASreBreakerNamesTheOrigin() throws Exception {
-    BackstopHttpClient client = BackstopHttpClient.wrap(jdk);
+    Ticker frozen = () -> -7_000_000_000L;
+    BackstopHttpClient client =
+        BackstopHttpClient.builder(jdk)
+            .backstop(
+                Backstop.builder()
+                    .group(
+                        Group.create(
+                            op -> SreBreaker.original().name(op).ticker(frozen).build()))
+                    .build())
+            .build();
     server.status(503);
     NotAllowedException rejection = null;
     for (int i = 0; i < 1_000 && rejection == null; i++) {
@@ -331,6 +343,31 @@ class OutcomeTest {
     assertThat(client.sendAsync(get(), BodyHandlers.ofString()).get(10, SECONDS).body())
         .isEqualTo("status 200");
     assertThat(breaker.counts()).isEqualTo("allowed=2 successes=0 failures=2 rejections=0");
+  }
+
+  @Test
+  void theReturnedFutureCompletesEvenIfTheBreakerThrowsWhileRecording() throws Exception {
+    CircuitBreaker broken =
+        new CircuitBreaker() {
+          @Override
+          public void allow() {}
+
+          @Override
+          public void markSuccess() {
+            throw new IllegalStateException("broken breaker");
+          }
+
+          @Override
+          public void markFailed() {
+            throw new IllegalStateException("broken breaker");
+          }
+        };
+    BackstopHttpClient client =
+        BackstopHttpClient.builder(jdk)
+            .backstop(Backstop.builder().group(Group.create(op -> broken)).build())
+            .build();
+    assertThat(client.sendAsync(get(), BodyHandlers.ofString()).get(10, SECONDS).body())
+        .isEqualTo("status 200");
   }
 
   @Test
