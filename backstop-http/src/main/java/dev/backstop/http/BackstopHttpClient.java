@@ -143,7 +143,11 @@ public final class BackstopHttpClient extends HttpClient {
   public <T> HttpResponse<T> send(HttpRequest request, BodyHandler<T> responseBodyHandler)
       throws IOException, InterruptedException {
     Objects.requireNonNull(responseBodyHandler, "responseBodyHandler");
-    CircuitBreaker breaker = admit(request);
+    CircuitBreaker breaker = breaker(request);
+    NotAllowedException rejected = allow(breaker);
+    if (rejected != null) {
+      throw rejected;
+    }
     HttpResponse<T> response;
     try {
       response = delegate.send(request, responseBodyHandler);
@@ -165,10 +169,9 @@ public final class BackstopHttpClient extends HttpClient {
   public <T> CompletableFuture<HttpResponse<T>> sendAsync(
       HttpRequest request, BodyHandler<T> responseBodyHandler) {
     Objects.requireNonNull(responseBodyHandler, "responseBodyHandler");
-    CircuitBreaker breaker;
-    try {
-      breaker = admit(request);
-    } catch (NotAllowedException rejected) {
+    CircuitBreaker breaker = breaker(request);
+    NotAllowedException rejected = allow(breaker);
+    if (rejected != null) {
       return CompletableFuture.failedFuture(rejected);
     }
     CompletableFuture<HttpResponse<T>> sent;
@@ -192,10 +195,9 @@ public final class BackstopHttpClient extends HttpClient {
       BodyHandler<T> responseBodyHandler,
       PushPromiseHandler<T> pushPromiseHandler) {
     Objects.requireNonNull(responseBodyHandler, "responseBodyHandler");
-    CircuitBreaker breaker;
-    try {
-      breaker = admit(request);
-    } catch (NotAllowedException rejected) {
+    CircuitBreaker breaker = breaker(request);
+    NotAllowedException rejected = allow(breaker);
+    if (rejected != null) {
       return CompletableFuture.failedFuture(rejected);
     }
     CompletableFuture<HttpResponse<T>> sent;
@@ -322,25 +324,29 @@ public final class BackstopHttpClient extends HttpClient {
     return "BackstopHttpClient(" + delegate + ", " + backstop + ")";
   }
 
-  /**
-   * Asks the breaker of the request's operation; on rejection records it and throws.
-   *
-   * @throws NotAllowedException if the breaker rejects the request
-   */
-  private CircuitBreaker admit(HttpRequest request) {
+  /** Returns the breaker of the request's operation. */
+  private CircuitBreaker breaker(HttpRequest request) {
     Objects.requireNonNull(request, "request");
     String key = operation.apply(request);
     if (key == null) {
       throw new NullPointerException("operation returned null for " + request);
     }
-    CircuitBreaker breaker = backstop.breaker(key);
+    return backstop.breaker(key);
+  }
+
+  /**
+   * Asks {@code breaker}; returns {@code null} if the request may go, else its rejection, already
+   * recorded with {@link CircuitBreaker#markRejected()}. Returning it rather than rethrowing saves
+   * sendAsync a second throw on the path that sheds load.
+   */
+  private static NotAllowedException allow(CircuitBreaker breaker) {
     try {
       breaker.allow();
+      return null;
     } catch (NotAllowedException rejected) {
       breaker.markRejected();
-      throw rejected;
+      return rejected;
     }
-    return breaker;
   }
 
   /**
