@@ -126,7 +126,7 @@ public final class BackstopHttpClient extends HttpClient {
     return new Builder(Objects.requireNonNull(client, "client"));
   }
 
-  /** Returns the {@link Backstop} whose breakers guard this client, for example to read snapshots. */
+  /** Returns the {@link Backstop} whose breakers guard this client, for example for snapshots. */
   public Backstop backstop() {
     return backstop;
   }
@@ -406,8 +406,8 @@ public final class BackstopHttpClient extends HttpClient {
 
     /**
      * Which outcomes count as failures of the backend; all others count as successes. The
-     * predicate is called once per request that was sent, with the response and {@code null}, or
-     * with {@code null} and the exception (unwrapped from any {@link
+     * predicate is called once per request the breaker allowed, with the response and {@code
+     * null}, or with {@code null} and the exception (unwrapped from any {@link
      * java.util.concurrent.CompletionException}). By default {@link #DEFAULT_FAILURE}: status 500,
      * 503 or 504, or an {@link IOException}. If the predicate throws, the outcome counts as a
      * failure and the exception is logged; the caller still gets the response or its exception.
@@ -417,7 +417,8 @@ public final class BackstopHttpClient extends HttpClient {
      *     response != null && response.statusCode() == 502))
      * }</pre>
      */
-    public Builder failureWhen(BiPredicate<? super HttpResponse<?>, ? super Throwable> failureWhen) {
+    public Builder failureWhen(
+        BiPredicate<? super HttpResponse<?>, ? super Throwable> failureWhen) {
       this.failureWhen = Objects.requireNonNull(failureWhen, "failureWhen");
       return this;
     }

@@ -96,7 +96,8 @@ class OutcomeTest {
     BackstopHttpClient client = client();
     breaker.reject = true;
 
-    CompletableFuture<HttpResponse<String>> plain = client.sendAsync(get(), BodyHandlers.ofString());
+    CompletableFuture<HttpResponse<String>> plain =
+        client.sendAsync(get(), BodyHandlers.ofString());
     CompletableFuture<HttpResponse<String>> push =
         client.sendAsync(get(), BodyHandlers.ofString(), (initiating, pushed, acceptor) -> {});
 
@@ -269,7 +270,8 @@ class OutcomeTest {
     List<String> seen = new CopyOnWriteArrayList<>();
     BiPredicate<HttpResponse<?>, Throwable> notFound =
         (response, error) -> {
-          seen.add(response != null ? "status " + response.statusCode() : error.getClass().getName());
+          seen.add(
+              response != null ? "status " + response.statusCode() : error.getClass().getName());
           return response != null && response.statusCode() == 404;
         };
     BackstopHttpClient client =
