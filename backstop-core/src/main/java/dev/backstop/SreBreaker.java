@@ -613,7 +613,10 @@ public final class SreBreaker implements CircuitBreaker {
       return this;
     }
 
-    /** Receives this breaker's activity; {@link BreakerListener#NONE} by default. */
+    /**
+     * Receives this breaker's activity, reported under its {@link #name(String) name}, which must
+     * then be set; {@link BreakerListener#NONE} by default.
+     */
     public Builder listener(BreakerListener listener) {
       this.listener = Objects.requireNonNull(listener, "listener");
       return this;
@@ -624,6 +627,10 @@ public final class SreBreaker implements CircuitBreaker {
       if (window.toNanos() < bucket) {
         throw new IllegalArgumentException(
             "window must be at least bucket (" + bucket + ") nanoseconds, was " + window);
+      }
+      if (name == null && listener != BreakerListener.NONE) {
+        throw new IllegalArgumentException(
+            "name must be set with a listener, was null with listener " + listener);
       }
       if (recent >= bucket) {
         throw new IllegalArgumentException(

@@ -325,6 +325,21 @@ class SreBreakerTest {
   }
 
   @Test
+  void aListenerNeedsAName() {
+    BreakerListener named =
+        new BreakerListener() {
+          @Override
+          public String toString() {
+            return "metrics";
+          }
+        };
+    assertThatThrownBy(() -> SreBreaker.builder().listener(named).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("name must be set with a listener, was null with listener metrics");
+    assertThat(SreBreaker.builder().listener(named).name("a").build()).isNotNull();
+  }
+
+  @Test
   void toStringShowsNameAndState() {
     SreBreaker b = SreBreaker.original().name("orders").ticker(ticker).build();
     mark(b, 10, 140);

@@ -70,7 +70,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Recording a call costs a {@link ConcurrentHashMap} lookup of the operation and a {@link
  * java.util.concurrent.atomic.LongAdder} increment; it takes no lock, allocates nothing and never
- * touches a registry. Breakers without a name report no operation and are not measured.
+ * touches a registry.
  *
  * <p>Instances are thread-safe.
  */
@@ -227,9 +227,6 @@ public final class BackstopMetrics implements BreakerListener {
   /** Forgets {@code operation} and removes its meters from every bound registry. */
   @Override
   public void removed(String operation) {
-    if (operation == null) {
-      return;
-    }
     lock.lock();
     try {
       Operation o = operations.remove(operation);
@@ -264,9 +261,6 @@ public final class BackstopMetrics implements BreakerListener {
   }
 
   private Operation find(String operation) {
-    if (operation == null) {
-      return null;
-    }
     Operation o = operations.get(operation);
     return o != null ? o : sighted(operation);
   }

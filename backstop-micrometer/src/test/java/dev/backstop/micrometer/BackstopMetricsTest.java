@@ -265,18 +265,6 @@ class BackstopMetricsTest {
   }
 
   @Test
-  void anUnnamedBreakerIsNotMeasured() {
-    metrics.monitor(backstop).bindTo(registry);
-    SreBreaker unnamed = SreBreaker.original().ticker(ticker).listener(metrics).build();
-    unnamed.allow();
-    unnamed.markSuccess();
-
-    assertThat(metrics.operations()).isEmpty();
-    assertThat(registry.getMeters()).hasSize(1);
-    assertThat(unnamed.snapshot().accepts()).isEqualTo(1);
-  }
-
-  @Test
   void aRegistryThatThrowsBreaksNeitherCallsNorBreakers() throws Exception {
     registry
         .config()

@@ -1,0 +1,431 @@
+package dev.backstop.http;
+
+import dev.backstop.Backstop;
+import dev.backstop.CircuitBreaker;
+import dev.backstop.NotAllowedException;
+import java.io.IOException;
+import java.net.Authenticator;
+import java.net.CookieHandler;
+import java.net.ProxySelector;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandler;
+import java.net.http.HttpResponse.PushPromiseHandler;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.BiPredicate;
+import java.util.function.Function;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+
+/**
+ * An {@link HttpClient} that guards every request of a wrapped client with a circuit breaker.
+ *
+ * <pre>{@code
+ * HttpClient client = BackstopHttpClient.wrap(HttpClient.newHttpClient());
+ * try {
+ *   HttpResponse<String> response = client.send(request, BodyHandlers.ofString());
+ * } catch (NotAllowedException e) {       // shed locally: the request was not sent
+ *   return fallback();
+ * }
+ * }</pre>
+ *
+ * <p><b>Requests.</b> {@link #send send} and both {@link #sendAsync sendAsync} methods first ask
+ * the breaker of the request's operation (see {@link Builder#operation(Function)}). If it rejects
+ * the request, the request is not sent, the rejection is recorded with {@link
+ * CircuitBreaker#markRejected()}, and the breaker's {@link NotAllowedException} is thrown by
+ * {@code send} or completes the future returned by {@code sendAsync} (which then does not throw).
+ * Otherwise the request goes to the wrapped client and its outcome is recorded exactly once, with
+ * {@link CircuitBreaker#markFailed()} or {@link CircuitBreaker#markSuccess()} as {@link
+ * Builder#failureWhen(BiPredicate) failureWhen} decides, when the response or the error arrives.
+ * Responses and exceptions reach the caller unchanged.
+ *
+ * <p><b>What the caller does to the request.</b> If the thread blocked in {@code send} is
+ * interrupted, the outcome is classified from the {@link InterruptedException}. If the caller
+ * cancels the future returned by {@code sendAsync} before the outcome is known, the cancellation
+ * is forwarded to the wrapped client's future (which aborts the exchange) and the outcome is
+ * classified from a {@link java.util.concurrent.CancellationException}. Neither says anything
+ * about the backend, so by default neither is a failure; they are recorded (as successes) because
+ * every request a breaker allows must be recorded once. Completing the returned future in any
+ * other way, for example with {@link CompletableFuture#orTimeout}, does not abort the exchange,
+ * and the outcome is recorded when it arrives. For time limits that should count as failures, use
+ * {@link HttpRequest.Builder#timeout(Duration)} or {@link HttpClient.Builder#connectTimeout}:
+ * their {@link java.net.http.HttpTimeoutException} is an {@link IOException}.
+ *
+ * <p><b>Everything else delegates.</b> The configuration getters, {@link #newWebSocketBuilder()}
+ * and, on Java 21 and later, {@code shutdown}, {@code shutdownNow}, {@code awaitTermination},
+ * {@code isTerminated} and {@code close} call the wrapped client. WebSocket connections and server
+ * push promises are not guarded and not recorded: only the requests given to {@code send} and
+ * {@code sendAsync} are.
+ *
+ * <p>Instances are thread-safe.
+ */
+public final class BackstopHttpClient extends HttpClient {
+
+  /*
+   * How it works.
+   *
+   * A request goes: operation key (caller's thread) -> Backstop.breaker(key), a lock-free lookup
+   * for a known key -> allow(). send records the outcome on the caller's thread after the wrapped
+   * send returns or throws. sendAsync hands the wrapped client's future to a Pending, a
+   * CompletableFuture subclass that is returned to the caller: when the wrapped future completes
+   * it records the outcome and then completes itself with the same response or (unwrapped)
+   * exception, so the caller's dependent stages run after the breaker has learnt the outcome.
+   * Pending records at most once: the wrapped future's completion and the caller's cancel() race
+   * for one flag, and only the winner records.
+   *
+   * Java 21 added shutdown, shutdownNow, awaitTermination, isTerminated and close to HttpClient
+   * (which became AutoCloseable). This class is compiled for Java 17, so it cannot name them on
+   * the wrapped client. It declares them with Java 21's signatures, so that on Java 21 and later
+   * they override HttpClient's defaults (which would do nothing: closing the wrapper would not
+   * close the wrapped client), and calls the wrapped client's through method handles that
+   * Lifecycle resolves once from HttpClient's public API. On Java 17 to 20 the handles are absent
+   * and the methods do what Java 21's defaults do. No access checks are bypassed.
+   */
+
+  /**
+   * The default {@link Builder#failureWhen(BiPredicate) failureWhen}: a response with status 500,
+   * 503 or 504, or any {@link IOException} (connection refused, {@link
+   * java.net.http.HttpTimeoutException timeouts}, resets, TLS failures) is a failure; every other
+   * response and every other exception is not. Combine it with {@link BiPredicate#or} to add to
+   * it.
+   */
+  public static final BiPredicate<HttpResponse<?>, Throwable> DEFAULT_FAILURE =
+      DefaultFailure.INSTANCE;
+
+  private final HttpClient delegate;
+  private final Backstop backstop;
+  private final Function<? super HttpRequest, String> operation;
+  private final Outcomes outcomes;
+
+  private BackstopHttpClient(Builder builder) {
+    this.delegate = builder.client;
+    this.backstop = builder.backstop != null ? builder.backstop : Backstop.create();
+    this.operation = builder.operation;
+    this.outcomes = new Outcomes(builder.failureWhen);
+  }
+
+  /**
+   * Returns {@code client} guarded by a new {@link Backstop#create() Backstop} with one breaker
+   * per origin and the {@link #DEFAULT_FAILURE default failures}. Equivalent to {@code
+   * builder(client).build()}.
+   */
+  public static BackstopHttpClient wrap(HttpClient client) {
+    return builder(client).build();
+  }
+
+  /** Returns a builder for a client that guards {@code client}. */
+  public static Builder builder(HttpClient client) {
+    return new Builder(Objects.requireNonNull(client, "client"));
+  }
+
+  /** Returns the {@link Backstop} whose breakers guard this client, for example for snapshots. */
+  public Backstop backstop() {
+    return backstop;
+  }
+
+  /**
+   * Sends {@code request} through the wrapped client if the breaker of its operation allows it,
+   * and records the outcome.
+   *
+   * @throws NotAllowedException if the breaker rejects the request, which is then not sent
+   * @throws IOException if the wrapped client throws it
+   * @throws InterruptedException if the wrapped client throws it
+   */
+  @Override
+  public <T> HttpResponse<T> send(HttpRequest request, BodyHandler<T> responseBodyHandler)
+      throws IOException, InterruptedException {
+    Objects.requireNonNull(responseBodyHandler, "responseBodyHandler");
+    CircuitBreaker breaker = breaker(request);
+    NotAllowedException rejected = allow(breaker);
+    if (rejected != null) {
+      throw rejected;
+    }
+    HttpResponse<T> response;
+    try {
+      response = delegate.send(request, responseBodyHandler);
+    } catch (Throwable t) {
+      outcomes.record(breaker, null, t);
+      throw t;
+    }
+    outcomes.record(breaker, response, null);
+    return response;
+  }
+
+  /**
+   * Sends {@code request} asynchronously through the wrapped client if the breaker of its
+   * operation allows it; the outcome is recorded before the returned future completes. If the
+   * breaker rejects the request, the returned future is already completed exceptionally with its
+   * {@link NotAllowedException}.
+   */
+  @Override
+  public <T> CompletableFuture<HttpResponse<T>> sendAsync(
+      HttpRequest request, BodyHandler<T> responseBodyHandler) {
+    Objects.requireNonNull(responseBodyHandler, "responseBodyHandler");
+    CircuitBreaker breaker = breaker(request);
+    NotAllowedException rejected = allow(breaker);
+    if (rejected != null) {
+      return CompletableFuture.failedFuture(rejected);
+    }
+    CompletableFuture<HttpResponse<T>> sent;
+    try {
+      sent = delegate.sendAsync(request, responseBodyHandler);
+    } catch (Throwable t) {
+      outcomes.record(breaker, null, t);
+      throw t;
+    }
+    return Pending.of(sent, breaker, outcomes);
+  }
+
+  /**
+   * Like {@link #sendAsync(HttpRequest, BodyHandler)}, with a handler for server push promises
+   * ({@code null} for none). Pushed responses are handed to {@code pushPromiseHandler} unchanged
+   * and are not recorded: only the request that was sent is.
+   */
+  @Override
+  public <T> CompletableFuture<HttpResponse<T>> sendAsync(
+      HttpRequest request,
+      BodyHandler<T> responseBodyHandler,
+      PushPromiseHandler<T> pushPromiseHandler) {
+    Objects.requireNonNull(responseBodyHandler, "responseBodyHandler");
+    CircuitBreaker breaker = breaker(request);
+    NotAllowedException rejected = allow(breaker);
+    if (rejected != null) {
+      return CompletableFuture.failedFuture(rejected);
+    }
+    CompletableFuture<HttpResponse<T>> sent;
+    try {
+      sent = delegate.sendAsync(request, responseBodyHandler, pushPromiseHandler);
+    } catch (Throwable t) {
+      outcomes.record(breaker, null, t);
+      throw t;
+    }
+    return Pending.of(sent, breaker, outcomes);
+  }
+
+  /** Returns the wrapped client's cookie handler. */
+  @Override
+  public Optional<CookieHandler> cookieHandler() {
+    return delegate.cookieHandler();
+  }
+
+  /** Returns the wrapped client's connect timeout. */
+  @Override
+  public Optional<Duration> connectTimeout() {
+    return delegate.connectTimeout();
+  }
+
+  /** Returns the wrapped client's redirect policy. */
+  @Override
+  public Redirect followRedirects() {
+    return delegate.followRedirects();
+  }
+
+  /** Returns the wrapped client's proxy selector. */
+  @Override
+  public Optional<ProxySelector> proxy() {
+    return delegate.proxy();
+  }
+
+  /** Returns the wrapped client's SSL context. */
+  @Override
+  public SSLContext sslContext() {
+    return delegate.sslContext();
+  }
+
+  /** Returns the wrapped client's SSL parameters. */
+  @Override
+  public SSLParameters sslParameters() {
+    return delegate.sslParameters();
+  }
+
+  /** Returns the wrapped client's authenticator. */
+  @Override
+  public Optional<Authenticator> authenticator() {
+    return delegate.authenticator();
+  }
+
+  /** Returns the wrapped client's preferred HTTP version. */
+  @Override
+  public Version version() {
+    return delegate.version();
+  }
+
+  /** Returns the wrapped client's executor. */
+  @Override
+  public Optional<Executor> executor() {
+    return delegate.executor();
+  }
+
+  /**
+   * Returns the wrapped client's WebSocket builder. WebSocket connections are not guarded by the
+   * breaker.
+   */
+  @Override
+  public WebSocket.Builder newWebSocketBuilder() {
+    return delegate.newWebSocketBuilder();
+  }
+
+  /**
+   * Starts an orderly shutdown of the wrapped client. This method overrides {@code
+   * HttpClient.shutdown()}, which Java 21 added; on earlier Java versions, whose clients have no
+   * lifecycle, it does nothing.
+   */
+  public void shutdown() {
+    Lifecycle.shutdown(delegate);
+  }
+
+  /**
+   * Shuts the wrapped client down at once. Overrides {@code HttpClient.shutdownNow()} of Java 21;
+   * does nothing on earlier Java versions.
+   */
+  public void shutdownNow() {
+    Lifecycle.shutdownNow(delegate);
+  }
+
+  /**
+   * Waits for the wrapped client to terminate for at most {@code duration}; returns whether it
+   * has. Overrides {@code HttpClient.awaitTermination(Duration)} of Java 21; on earlier Java
+   * versions it returns {@code true} at once, as Java 21's default does.
+   *
+   * @throws InterruptedException if interrupted while waiting
+   */
+  public boolean awaitTermination(Duration duration) throws InterruptedException {
+    Objects.requireNonNull(duration, "duration");
+    return Lifecycle.awaitTermination(delegate, duration);
+  }
+
+  /**
+   * Returns whether the wrapped client has terminated. Overrides {@code
+   * HttpClient.isTerminated()} of Java 21; returns {@code false} on earlier Java versions, as Java
+   * 21's default does.
+   */
+  public boolean isTerminated() {
+    return Lifecycle.isTerminated(delegate);
+  }
+
+  /**
+   * Closes the wrapped client, waiting for its requests to finish. Overrides {@code
+   * HttpClient.close()} of Java 21; does nothing on earlier Java versions.
+   */
+  public void close() {
+    Lifecycle.close(delegate);
+  }
+
+  @Override
+  public String toString() {
+    return "BackstopHttpClient(" + delegate + ", " + backstop + ")";
+  }
+
+  /** Returns the breaker of the request's operation. */
+  private CircuitBreaker breaker(HttpRequest request) {
+    Objects.requireNonNull(request, "request");
+    String key = operation.apply(request);
+    if (key == null) {
+      throw new NullPointerException("operation returned null for " + request);
+    }
+    return backstop.breaker(key);
+  }
+
+  /**
+   * Asks {@code breaker}; returns {@code null} if the request may go, else its rejection, already
+   * recorded with {@link CircuitBreaker#markRejected()}. Returning it rather than rethrowing saves
+   * sendAsync a second throw on the path that sheds load.
+   */
+  private static NotAllowedException allow(CircuitBreaker breaker) {
+    try {
+      breaker.allow();
+      return null;
+    } catch (NotAllowedException rejected) {
+      breaker.markRejected();
+      return rejected;
+    }
+  }
+
+  /**
+   * The default operation key: the request's origin, {@code scheme://host:port}, with the scheme
+   * and host in lower case and the scheme's default port filled in (80 for http, 443 for https).
+   */
+  static String origin(HttpRequest request) {
+    URI uri = request.uri();
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    String host = uri.getHost() != null ? uri.getHost() : uri.getRawAuthority();
+    host = host == null ? "" : host.toLowerCase(Locale.ROOT);
+    int port = uri.getPort();
+    if (port == -1) {
+      port = "https".equals(scheme) ? 443 : 80;
+    }
+    return scheme + "://" + host + ":" + port;
+  }
+
+  /**
+   * Configures a {@link BackstopHttpClient}. Each option is checked when it is set and {@link
+   * #build()} does not change the builder. Not thread-safe.
+   */
+  public static final class Builder {
+    private final HttpClient client;
+    private Backstop backstop;
+    private Function<? super HttpRequest, String> operation = BackstopHttpClient::origin;
+    private BiPredicate<? super HttpResponse<?>, ? super Throwable> failureWhen = DEFAULT_FAILURE;
+
+    private Builder(HttpClient client) {
+      this.client = client;
+    }
+
+    /**
+     * The breakers to use, one per operation. By default each built client gets its own {@link
+     * Backstop#create()}; share one {@code Backstop} to share breakers between clients, or build
+     * one with {@link Backstop#builder()} to choose the breakers' settings and bounds. The
+     * {@code Backstop}'s own {@code failureWhen} applies to {@link Backstop#call} only; this client
+     * classifies outcomes with {@link #failureWhen(BiPredicate)}.
+     */
+    public Builder backstop(Backstop backstop) {
+      this.backstop = Objects.requireNonNull(backstop, "backstop");
+      return this;
+    }
+
+    /**
+     * The operation of a request, whose breaker guards it; called on the caller's thread before
+     * each request, it must not return {@code null}. By default the request's origin, {@code
+     * scheme://host:port}, lower case, with the default port filled in (for example {@code
+     * http://api.example.com:80}), so that paths carrying IDs cannot multiply breakers. A
+     * per-endpoint key such as {@code r -> r.method() + " " + r.uri().getPath()} works too: the
+     * {@code Backstop}'s group keeps the number of breakers bounded whatever the keys are.
+     */
+    public Builder operation(Function<? super HttpRequest, String> operation) {
+      this.operation = Objects.requireNonNull(operation, "operation");
+      return this;
+    }
+
+    /**
+     * Which outcomes count as failures of the backend; all others count as successes. The
+     * predicate is called once per request the breaker allowed, with the response and {@code
+     * null}, or with {@code null} and the exception (unwrapped from any {@link
+     * java.util.concurrent.CompletionException}). By default {@link #DEFAULT_FAILURE}: status 500,
+     * 503 or 504, or an {@link IOException}. If the predicate throws, the outcome counts as a
+     * failure and the exception is logged; the caller still gets the response or its exception.
+     *
+     * <pre>{@code
+     * .failureWhen(BackstopHttpClient.DEFAULT_FAILURE.or((response, error) ->
+     *     response != null && response.statusCode() == 502))
+     * }</pre>
+     */
+    public Builder failureWhen(
+        BiPredicate<? super HttpResponse<?>, ? super Throwable> failureWhen) {
+      this.failureWhen = Objects.requireNonNull(failureWhen, "failureWhen");
+      return this;
+    }
+
+    /** Builds the client. */
+    public BackstopHttpClient build() {
+      return new BackstopHttpClient(this);
+    }
+  }
+}

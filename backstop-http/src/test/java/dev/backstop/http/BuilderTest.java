@@ -1,0 +1,98 @@
+package dev.backstop.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.backstop.Backstop;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse.BodyHandlers;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class BuilderTest {
+
+  private static final HttpClient JDK = HttpClient.newHttpClient();
+
+  @AfterAll
+  static void closeClient() {
+    BackstopHttpClient.wrap(JDK).close();
+  }
+
+  @Test
+  void nullsAreRejectedWithTheParameterName() {
+    BackstopHttpClient.Builder builder = BackstopHttpClient.builder(JDK);
+    assertThatThrownBy(() -> BackstopHttpClient.builder(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("client");
+    assertThatThrownBy(() -> BackstopHttpClient.wrap(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("client");
+    assertThatThrownBy(() -> builder.backstop(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("backstop");
+    assertThatThrownBy(() -> builder.operation(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("operation");
+    assertThatThrownBy(() -> builder.failureWhen(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("failureWhen");
+  }
+
+  @Test
+  void requestsAndHandlersAreCheckedBeforeTheBreakerIsAsked() {
+    CountingBreaker breaker = new CountingBreaker();
+    BackstopHttpClient client =
+        BackstopHttpClient.builder(JDK)
+            .backstop(Backstop.builder().group(dev.backstop.Group.create(op -> breaker)).build())
+            .build();
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:9/")).build();
+    assertThatThrownBy(() -> client.send(null, BodyHandlers.discarding()))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("request");
+    assertThatThrownBy(() -> client.send(request, null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("responseBodyHandler");
+    assertThatThrownBy(() -> client.sendAsync(null, BodyHandlers.discarding()))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("request");
+    assertThatThrownBy(() -> client.sendAsync(request, null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("responseBodyHandler");
+    assertThatThrownBy(() -> client.sendAsync(request, null, null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("responseBodyHandler");
+    assertThat(breaker.counts()).isEqualTo("allowed=0 successes=0 failures=0 rejections=0");
+  }
+
+  @Test
+  void wrapGivesEachClientItsOwnBackstopAndTheBuilderSharesTheGivenOne() {
+    assertThat(BackstopHttpClient.wrap(JDK).backstop())
+        .isNotSameAs(BackstopHttpClient.wrap(JDK).backstop());
+    Backstop shared = Backstop.create();
+    BackstopHttpClient.Builder builder = BackstopHttpClient.builder(JDK).backstop(shared);
+    BackstopHttpClient first = builder.build();
+    BackstopHttpClient second = builder.build();
+    assertThat(first).isNotSameAs(second);
+    assertThat(first.backstop()).isSameAs(shared);
+    assertThat(second.backstop()).isSameAs(shared);
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource({
+    "http://Example.COM/users/42?x=1, http://example.com:80",
+    "HTTPS://example.com/, https://example.com:443",
+    "http://example.com:8080/a, http://example.com:8080",
+    "https://example.com:80/, https://example.com:80",
+    "http://user:secret@example.com/, http://example.com:80",
+    "https://[::1]:8443/x, https://[::1]:8443",
+    "http://127.0.0.1:1/, http://127.0.0.1:1",
+  })
+  void theDefaultOperationIsTheOriginWithItsPort(String uri, String origin) {
+    assertThat(BackstopHttpClient.origin(HttpRequest.newBuilder(URI.create(uri)).build()))
+        .isEqualTo(origin);
+  }
+}

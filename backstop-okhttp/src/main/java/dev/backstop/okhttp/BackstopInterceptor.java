@@ -1,0 +1,223 @@
+package dev.backstop.okhttp;
+
+import dev.backstop.Backstop;
+import dev.backstop.CircuitBreaker;
+import dev.backstop.NotAllowedException;
+import java.io.IOException;
+import java.util.Objects;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import okhttp3.HttpUrl;
+import okhttp3.Interceptor;
+import okhttp3.Request;
+import okhttp3.Response;
+
+/**
+ * An OkHttp {@link Interceptor} that asks a circuit breaker before each request and tells it the
+ * outcome.
+ *
+ * <pre>{@code
+ * OkHttpClient client = new OkHttpClient.Builder()
+ *     .addInterceptor(BackstopInterceptor.create())
+ *     .build();
+ * }</pre>
+ *
+ * <p><b>Operations.</b> Each request belongs to an operation, which has its own breaker in the
+ * {@link Backstop}'s group. The operation is the request's {@link Operation} tag if it has one,
+ * else the result of the {@link Builder#operation operation} function, by default the origin of
+ * the URL ({@code scheme://host:port}), so paths that carry IDs cannot multiply breakers.
+ *
+ * <p><b>Rejection.</b> If the breaker rejects the request, the request is not sent, the rejection
+ * is recorded with {@link CircuitBreaker#markRejected()} and the call fails with a {@link
+ * NotAllowedIOException} whose cause is the breaker's {@link NotAllowedException}.
+ *
+ * <p><b>Outcome.</b> A request the breaker allowed records exactly one outcome. A response counts
+ * as a failure if {@link Builder#failureWhen failureWhen} says so (by default status 500, 503 or
+ * 504) and as a success otherwise; an exception from the rest of the chain counts as a failure and
+ * is rethrown unchanged. The response is judged on its status line and headers when the
+ * interceptor returns it: the body is streamed to the caller afterwards, so a failure while
+ * reading the body is not counted.
+ *
+ * <p><b>Application or network interceptor.</b> Install it with {@code addInterceptor}, as an
+ * application interceptor, unless you know you want the other. OkHttp calls an application
+ * interceptor once per call, before it follows redirects, retries, consults the cache or opens a
+ * connection. So every failure counts, including those to connect (connection refused, DNS, TLS),
+ * and a rejected call opens no connection. Redirects and OkHttp's own retries happen inside one
+ * decision, judged on the final response, and a response served from the cache counts as a
+ * success.
+ *
+ * <p>Installed with {@code addNetworkInterceptor}, it is called once per request OkHttp writes to
+ * the network: each redirect hop and each retry is its own decision, under the breaker of the
+ * hop's own origin, and cache hits never reach it. But OkHttp calls network interceptors only once
+ * it holds a connection: failures to connect are never seen by the breaker, and a rejected request
+ * has already opened (or taken from the pool) a connection, though it writes nothing on it.
+ * Network interceptors are also not called for web sockets.
+ *
+ * <p>Instances are immutable and thread-safe; one instance can serve any number of clients.
+ */
+public final class BackstopInterceptor implements Interceptor {
+
+  /*
+   * How it works.
+   *
+   * intercept() is the breaker contract around chain.proceed(): key, allow, proceed, then exactly
+   * one mark. The mark for an allowed request is made before intercept() returns or throws, so
+   * every path (response, IOException, unchecked exception from a later interceptor, predicate
+   * that throws) records once; the response body is the caller's afterwards.
+   *
+   * Cost per call: one tag lookup (a small map in the Request), the key (the default concatenates
+   * scheme, host and port into a new string; OkHttp itself allocates far more per call), and a
+   * lock-free Group.get on a known key. A rejection allocates one NotAllowedIOException without a
+   * stack trace. It cannot be shared like core's NotAllowedException: OkHttp may add suppressed
+   * exceptions to what the chain throws.
+   */
+
+  private static final Predicate<Response> DEFAULT_FAILURE =
+      response -> {
+        int code = response.code();
+        return code == 500 || code == 503 || code == 504;
+      };
+
+  private final Backstop backstop;
+  private final Function<? super Request, String> operation;
+  private final Predicate<? super Response> failureWhen;
+
+  private BackstopInterceptor(Builder builder, Backstop backstop) {
+    this.backstop = backstop;
+    this.operation = builder.operation;
+    this.failureWhen = builder.failureWhen;
+  }
+
+  /** Returns an interceptor with a new {@link Backstop#create()} and the default options. */
+  public static BackstopInterceptor create() {
+    return builder().build();
+  }
+
+  /** Returns an interceptor with the default options that uses the breakers of {@code backstop}. */
+  public static BackstopInterceptor create(Backstop backstop) {
+    return builder().backstop(backstop).build();
+  }
+
+  /** Returns a builder with the defaults of {@link #create()}. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The name of the request's {@link Operation} tag if it has one, else the function's result. */
+  String operation(Request request) {
+    Operation tag = request.tag(Operation.class);
+    if (tag != null) {
+      return tag.name();
+    }
+    String name = operation.apply(request);
+    if (name == null) {
+      throw new NullPointerException("operation returned null for " + request.url().redact());
+    }
+    return name;
+  }
+
+  /**
+   * Guards {@code chain.proceed}: see the class documentation.
+   *
+   * @throws NotAllowedIOException if the breaker rejects the request
+   * @throws IOException whatever the rest of the chain throws
+   */
+  @Override
+  public Response intercept(Interceptor.Chain chain) throws IOException {
+    Request request = chain.request();
+    String name = operation(request);
+    CircuitBreaker breaker = backstop.breaker(name);
+    try {
+      breaker.allow();
+    } catch (NotAllowedException rejected) {
+      breaker.markRejected();
+      throw new NotAllowedIOException(name, rejected);
+    }
+    Response response;
+    try {
+      response = chain.proceed(request);
+    } catch (Throwable t) {
+      // IOException, or a RuntimeException or Error from another interceptor or OkHttp itself.
+      breaker.markFailed();
+      throw t;
+    }
+    boolean failed = true;
+    try {
+      failed = failureWhen.test(response);
+    } catch (RuntimeException | Error e) {
+      response.close();
+      throw e;
+    } finally {
+      if (failed) {
+        breaker.markFailed();
+      } else {
+        breaker.markSuccess();
+      }
+    }
+    return response;
+  }
+
+  /** Returns the default operation: {@code scheme://host:port}, with IPv6 hosts in brackets. */
+  static String origin(HttpUrl url) {
+    String host = url.host();
+    if (host.indexOf(':') >= 0) {
+      host = "[" + host + "]";
+    }
+    return url.scheme() + "://" + host + ":" + url.port();
+  }
+
+  @Override
+  public String toString() {
+    return "BackstopInterceptor(" + backstop + ")";
+  }
+
+  /**
+   * Configures a {@link BackstopInterceptor}. Each option is checked when it is set and {@link
+   * #build()} does not change the builder. Not thread-safe.
+   */
+  public static final class Builder {
+    private Backstop backstop;
+    private Function<? super Request, String> operation = request -> origin(request.url());
+    private Predicate<? super Response> failureWhen = DEFAULT_FAILURE;
+
+    private Builder() {}
+
+    /**
+     * The breakers to use, one per operation. Share one {@code Backstop} between clients (or with
+     * the gRPC integration) to give them common breakers and one place to read snapshots. By
+     * default, a new {@link Backstop#create()} per {@link #build()}.
+     */
+    public Builder backstop(Backstop backstop) {
+      this.backstop = Objects.requireNonNull(backstop, "backstop");
+      return this;
+    }
+
+    /**
+     * Maps a request without an {@link Operation} tag to its operation, the key of its breaker; it
+     * must not return {@code null}. By default the origin of the URL, {@code scheme://host:port}
+     * (for example {@code https://api.example.com:443}), so one breaker guards each server. A
+     * function that returns per-endpoint keys should not copy IDs from paths into them: the
+     * group's size bound keeps memory safe, but each new key starts a breaker with no history.
+     */
+    public Builder operation(Function<? super Request, String> operation) {
+      this.operation = Objects.requireNonNull(operation, "operation");
+      return this;
+    }
+
+    /**
+     * Which responses count as failures of the backend; the others count as successes. By default
+     * status 500, 503 and 504, as in the original design: a 4xx such as 404 or 429 is the
+     * backend answering, not failing. The predicate sees the response before its body is read and
+     * must not read the body. Exceptions from the chain always count as failures.
+     */
+    public Builder failureWhen(Predicate<? super Response> failureWhen) {
+      this.failureWhen = Objects.requireNonNull(failureWhen, "failureWhen");
+      return this;
+    }
+
+    /** Builds the interceptor. */
+    public BackstopInterceptor build() {
+      return new BackstopInterceptor(this, backstop == null ? Backstop.create() : backstop);
+    }
+  }
+}

@@ -1,0 +1,311 @@
+package dev.backstop.okhttp;
+
+import static dev.backstop.okhttp.Calls.await;
+import static dev.backstop.okhttp.Calls.enqueue;
+import static dev.backstop.okhttp.Calls.execute;
+import static dev.backstop.okhttp.Calls.get;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.backstop.Backstop;
+import dev.backstop.Group;
+import dev.backstop.NotAllowedException;
+import dev.backstop.okhttp.Calls.Result;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import okhttp3.HttpUrl;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * How the interceptor follows the breaker contract, with breakers that count every call: one
+ * decision per request, exactly one outcome, and nothing sent when rejected.
+ */
+class ContractTest {
+
+  private final Calls calls = new Calls();
+  private final List<TestServer> servers = new ArrayList<>();
+  private final ConcurrentHashMap<String, CountingBreaker> breakers = new ConcurrentHashMap<>();
+
+  @AfterEach
+  void tearDown() {
+    calls.close();
+    servers.forEach(TestServer::close);
+  }
+
+  private TestServer server() {
+    TestServer server = TestServer.start();
+    servers.add(server);
+    return server;
+  }
+
+  private Backstop backstop(Function<String, CountingBreaker> factory) {
+    return Backstop.builder()
+        .group(Group.create(op -> breakers.computeIfAbsent(op, factory)))
+        .build();
+  }
+
+  private Backstop allowing() {
+    return backstop(op -> CountingBreaker.allowing());
+  }
+
+  private Backstop rejecting() {
+    return backstop(CountingBreaker::rejecting);
+  }
+
+  @Test
+  void aRejectedCallIsNotSentAndFailsWithNotAllowedIOException() throws Exception {
+    TestServer server = server();
+    OkHttpClient client = calls.application(BackstopInterceptor.create(rejecting()));
+
+    Result sync = execute(client, get(server));
+    Result async = await(enqueue(client, get(server)));
+
+    for (Result r : List.of(sync, async)) {
+      assertThat(r.error()).isInstanceOf(NotAllowedIOException.class);
+      NotAllowedIOException e = (NotAllowedIOException) r.error();
+      assertThat(e.operation()).isEqualTo(server.origin());
+      assertThat(e.getMessage())
+          .isEqualTo(
+              "request failed due to circuit breaker triggered (operation "
+                  + server.origin()
+                  + ")");
+      assertThat(e.getCause()).isInstanceOf(NotAllowedException.class);
+      assertThat(e.getCause().code()).isEqualTo(503);
+      assertThat(e.getCause().reason()).isEqualTo("CIRCUITBREAKER");
+      assertThat(e.getCause().operation()).isEqualTo(server.origin());
+      assertThat(e.getStackTrace()).isEmpty();
+    }
+    assertThat(server.requests()).isZero();
+    assertThat(breakers.get(server.origin()).counts()).containsExactly(2, 0, 0, 2);
+  }
+
+  @Test
+  void aRejectionIsOneDecisionEvenWithOkHttpRetriesOn() {
+    TestServer server = server();
+    BackstopInterceptor interceptor = BackstopInterceptor.create(rejecting());
+    OkHttpClient app =
+        calls.track(new OkHttpClient.Builder().addInterceptor(interceptor));
+    OkHttpClient network =
+        calls.track(new OkHttpClient.Builder().addNetworkInterceptor(interceptor));
+    assertThat(app.retryOnConnectionFailure()).isTrue();
+
+    assertThat(execute(app, get(server)).rejected()).isTrue();
+    assertThat(execute(network, get(server)).rejected()).isTrue();
+
+    assertThat(server.requests()).isZero();
+    assertThat(breakers.get(server.origin()).counts()).containsExactly(2, 0, 0, 2);
+  }
+
+  @Test
+  void eachAllowedCallRecordsExactlyOneOutcome() throws Exception {
+    TestServer server = server();
+    OkHttpClient client = calls.application(BackstopInterceptor.create(allowing()));
+
+    for (int status : new int[] {200, 201, 404, 429, 500, 502, 503, 504}) {
+      server.status(status);
+      assertThat(execute(client, get(server)).code()).isEqualTo(status);
+      assertThat(await(enqueue(client, get(server))).code()).isEqualTo(status);
+    }
+
+    // 200 201 404 429 502: successes; 500 503 504: failures; twice each.
+    assertThat(breakers.get(server.origin()).counts()).containsExactly(16, 10, 6, 0);
+    assertThat(server.requests()).isEqualTo(16);
+  }
+
+  @Test
+  void aFollowedRedirectIsOneOutcomeForAnApplicationInterceptor() {
+    TestServer target = server().status(503);
+    TestServer server = server().redirectTo(target.url("/moved"));
+    OkHttpClient client = calls.application(BackstopInterceptor.create(allowing()));
+
+    assertThat(execute(client, get(server)).code()).isEqualTo(503);
+
+    assertThat(breakers).containsOnlyKeys(server.origin());
+    assertThat(breakers.get(server.origin()).counts()).containsExactly(1, 0, 1, 0);
+    assertThat(server.requests()).isEqualTo(1);
+    assertThat(target.requests()).isEqualTo(1);
+  }
+
+  @Test
+  void aRuntimeExceptionFromTheChainCountsAsFailureAndIsRethrown() {
+    TestServer server = server();
+    OkHttpClient client =
+        calls.track(
+            new OkHttpClient.Builder()
+                .addInterceptor(BackstopInterceptor.create(allowing()))
+                .addInterceptor(
+                    chain -> {
+                      throw new IllegalStateException("boom");
+                    }));
+
+    assertThatThrownBy(() -> client.newCall(get(server)).execute())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("boom");
+    assertThat(breakers.get(server.origin()).counts()).containsExactly(1, 0, 1, 0);
+    assertThat(server.requests()).isZero();
+  }
+
+  @Test
+  void anIOExceptionFromTheChainCountsAsFailureAndIsRethrown() throws Exception {
+    TestServer server = server();
+    IOException failure = new IOException("reset");
+    OkHttpClient client =
+        calls.track(
+            new OkHttpClient.Builder()
+                .addInterceptor(BackstopInterceptor.create(allowing()))
+                .addInterceptor(
+                    chain -> {
+                      throw failure;
+                    }));
+
+    assertThat(execute(client, get(server)).error()).isSameAs(failure);
+    assertThat(await(enqueue(client, get(server))).error()).isSameAs(failure);
+    assertThat(breakers.get(server.origin()).counts()).containsExactly(2, 0, 2, 0);
+  }
+
+  @Test
+  void failureWhenReplacesTheClassification() {
+    TestServer server = server();
+    OkHttpClient client =
+        calls.application(
+            BackstopInterceptor.builder()
+                .backstop(allowing())
+                .failureWhen(response -> response.code() == 429)
+                .build());
+
+    server.status(429);
+    execute(client, get(server));
+    server.status(503);
+    execute(client, get(server));
+
+    assertThat(breakers.get(server.origin()).counts()).containsExactly(2, 1, 1, 0);
+  }
+
+  @Test
+  void aFailureWhenThatThrowsCountsAsFailureAndIsRethrown() {
+    TestServer server = server();
+    OkHttpClient client =
+        calls.application(
+            BackstopInterceptor.builder()
+                .backstop(allowing())
+                .failureWhen(
+                    response -> {
+                      throw new IllegalArgumentException("bad predicate");
+                    })
+                .build());
+
+    assertThatThrownBy(() -> client.newCall(get(server)).execute())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("bad predicate");
+    assertThat(breakers.get(server.origin()).counts()).containsExactly(1, 0, 1, 0);
+  }
+
+  @Test
+  void theOperationFunctionKeysRequestsWithoutATag() {
+    TestServer server = server();
+    OkHttpClient client =
+        calls.application(
+            BackstopInterceptor.builder()
+                .backstop(allowing())
+                .operation(request -> request.method() + " " + request.url().encodedPath())
+                .build());
+
+    execute(client, get(server));
+    execute(client, get(server).newBuilder().tag(Operation.class, Operation.of("users")).build());
+    execute(client, get(server).newBuilder().tag("not an Operation").build());
+
+    assertThat(breakers).containsOnlyKeys("GET /users/42", "users");
+    assertThat(breakers.get("GET /users/42").counts()).containsExactly(2, 2, 0, 0);
+    assertThat(breakers.get("users").counts()).containsExactly(1, 1, 0, 0);
+  }
+
+  @Test
+  void anOperationFunctionThatReturnsNullFailsTheCallBeforeAnyDecision() {
+    TestServer server = server();
+    OkHttpClient client =
+        calls.application(
+            BackstopInterceptor.builder().backstop(allowing()).operation(request -> null).build());
+    Request request = get(server);
+
+    assertThatThrownBy(() -> client.newCall(request).execute())
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("operation returned null for http://127.0.0.1:" + server.port() + "/...");
+    assertThat(breakers).isEmpty();
+    assertThat(server.requests()).isZero();
+  }
+
+  @Test
+  void createMakesItsOwnBackstop() {
+    TestServer server = server();
+    BackstopInterceptor interceptor = BackstopInterceptor.create();
+
+    assertThat(execute(calls.application(interceptor), get(server)).code()).isEqualTo(200);
+    assertThat(server.requests()).isEqualTo(1);
+    assertThat(interceptor.toString()).startsWith("BackstopInterceptor(Backstop(Group(size=1,");
+  }
+
+  @Test
+  void theDefaultOperationIsTheOrigin() {
+    assertThat(BackstopInterceptor.origin(HttpUrl.get("https://API.example.com/users/42?x=1")))
+        .isEqualTo("https://api.example.com:443");
+    assertThat(BackstopInterceptor.origin(HttpUrl.get("http://example.com/")))
+        .isEqualTo("http://example.com:80");
+    assertThat(BackstopInterceptor.origin(HttpUrl.get("http://[::1]:8080/a")))
+        .isEqualTo("http://[::1]:8080");
+  }
+
+  @Test
+  void builderRejectsNulls() {
+    BackstopInterceptor.Builder builder = BackstopInterceptor.builder();
+    assertThatThrownBy(() -> builder.backstop(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("backstop");
+    assertThatThrownBy(() -> builder.operation(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("operation");
+    assertThatThrownBy(() -> builder.failureWhen(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("failureWhen");
+    assertThatThrownBy(() -> BackstopInterceptor.create(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("backstop");
+  }
+
+  @Test
+  void buildDoesNotChangeTheBuilder() {
+    Backstop backstop = allowing();
+    BackstopInterceptor.Builder builder = BackstopInterceptor.builder().backstop(backstop);
+    BackstopInterceptor first = builder.build();
+    BackstopInterceptor second = builder.operation(request -> "x").build();
+
+    Request request = new Request.Builder().url("http://example.com/a").build();
+    assertThat(first.operation(request)).isEqualTo("http://example.com:80");
+    assertThat(second.operation(request)).isEqualTo("x");
+    assertThat(first.toString()).isEqualTo("BackstopInterceptor(" + backstop + ")");
+  }
+
+  @Test
+  void operationValidatesItsName() {
+    assertThatThrownBy(() -> Operation.of(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("name");
+    assertThatThrownBy(() -> Operation.of(""))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("name must not be empty, was \"\"");
+  }
+
+  @Test
+  void operationIsAValue() {
+    Operation a = Operation.of("users.get");
+    assertThat(a.name()).isEqualTo("users.get");
+    assertThat(a).isEqualTo(Operation.of("users.get")).isNotEqualTo(Operation.of("users.put"));
+    assertThat(a).hasSameHashCodeAs(Operation.of("users.get"));
+    assertThat(a).hasToString("Operation(users.get)");
+  }
+}
