@@ -5,6 +5,8 @@
  */
 module dev.backstop.drill {
   requires dev.backstop;
+  requires dev.backstop.grpc;
+  requires dev.backstop.http;
   requires info.picocli;
   requires org.knowm.xchart;
   requires java.desktop;

@@ -1,16 +1,18 @@
 package dev.backstop.drill;
 
 import dev.backstop.Backstop;
-import dev.backstop.CircuitBreaker;
-import dev.backstop.NotAllowedException;
 import dev.backstop.Snapshot;
+import dev.backstop.grpc.BackstopClientInterceptor;
 import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientInterceptors;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCalls;
@@ -25,7 +27,10 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
-/** A gRPC server over Netty on loopback port 0 and a client guarded by a Backstop breaker. */
+/**
+ * A gRPC server over Netty on loopback port 0, and a channel guarded by {@link
+ * BackstopClientInterceptor}: one breaker for the drill's one method.
+ */
 final class GrpcLane implements Lane {
 
   /** A unary method with an empty body; hand-written, so the drill needs no generated code. */
@@ -42,6 +47,7 @@ final class GrpcLane implements Lane {
   private final Backstop backstop;
   private final Server server;
   private final ManagedChannel channel;
+  private final Channel guarded;
 
   GrpcLane(Backstop backstop, Health health) throws IOException {
     this.backstop = backstop;
@@ -75,6 +81,7 @@ final class GrpcLane implements Lane {
             .usePlaintext()
             .directExecutor()
             .build();
+    this.guarded = ClientInterceptors.intercept(channel, BackstopClientInterceptor.create(backstop));
   }
 
   @Override
@@ -84,16 +91,8 @@ final class GrpcLane implements Lane {
 
   @Override
   public void send(Consumer<Outcome> done) {
-    CircuitBreaker breaker = backstop.breaker(METHOD.getFullMethodName());
-    try {
-      breaker.allow();
-    } catch (NotAllowedException e) {
-      breaker.markRejected();
-      done.accept(Outcome.REJECTED);
-      return;
-    }
     ClientCalls.asyncUnaryCall(
-        channel.newCall(METHOD, CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS)),
+        guarded.newCall(METHOD, CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.SECONDS)),
         EMPTY,
         new StreamObserver<byte[]>() {
           @Override
@@ -101,18 +100,24 @@ final class GrpcLane implements Lane {
 
           @Override
           public void onError(Throwable t) {
-            breaker.markFailed();
-            done.accept(Outcome.FAILED);
+            done.accept(rejectedLocally(t) ? Outcome.REJECTED : Outcome.FAILED);
           }
 
           @Override
           public void onCompleted() {
-            breaker.markSuccess();
             done.accept(Outcome.OK);
           }
         });
   }
 
+  /** The interceptor marks the calls it rejects with a trailer no server sends. */
+  private static boolean rejectedLocally(Throwable t) {
+    return t instanceof StatusRuntimeException e
+        && e.getTrailers() != null
+        && e.getTrailers().containsKey(BackstopClientInterceptor.REASON);
+  }
+
+  /** Sends on the unguarded channel, so the breaker does not count the warm-up request. */
   @Override
   public void warmUp() throws IOException {
     try {

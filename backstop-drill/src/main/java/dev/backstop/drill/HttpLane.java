@@ -2,9 +2,9 @@ package dev.backstop.drill;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.backstop.Backstop;
-import dev.backstop.CircuitBreaker;
 import dev.backstop.NotAllowedException;
 import dev.backstop.Snapshot;
+import dev.backstop.http.BackstopHttpClient;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -13,22 +13,25 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
-/** A JDK HttpServer on loopback port 0 and a JDK HttpClient guarded by a Backstop breaker. */
+/**
+ * A JDK HttpServer on loopback port 0, and a JDK HttpClient wrapped in {@link BackstopHttpClient}:
+ * one breaker for the server's origin.
+ */
 final class HttpLane implements Lane {
-
-  /** The operation of the HTTP breaker. */
-  static final String OPERATION = "drill-http";
 
   private final Backstop backstop;
   private final HttpServer server;
   private final ExecutorService serverThreads;
   private final HttpClient client;
+  private final HttpClient guarded;
   private final HttpRequest request;
+  private final String origin;
 
   HttpLane(Backstop backstop, Health health) throws IOException {
     this.backstop = backstop;
@@ -49,11 +52,11 @@ final class HttpLane implements Lane {
             .version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5))
             .build();
+    this.guarded = BackstopHttpClient.builder(client).backstop(backstop).build();
+    // The wrapper's default operation: the request's origin.
+    this.origin = "http://127.0.0.1:" + server.getAddress().getPort();
     this.request =
-        HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/call"))
-            .timeout(Duration.ofSeconds(5))
-            .build();
+        HttpRequest.newBuilder(URI.create(origin + "/call")).timeout(Duration.ofSeconds(5)).build();
   }
 
   @Override
@@ -63,28 +66,25 @@ final class HttpLane implements Lane {
 
   @Override
   public void send(Consumer<Outcome> done) {
-    CircuitBreaker breaker = backstop.breaker(OPERATION);
-    try {
-      breaker.allow();
-    } catch (NotAllowedException e) {
-      breaker.markRejected();
-      done.accept(Outcome.REJECTED);
-      return;
-    }
-    client
+    guarded
         .sendAsync(request, HttpResponse.BodyHandlers.discarding())
         .whenComplete(
             (response, error) -> {
-              if (error == null && response.statusCode() < 500) {
-                breaker.markSuccess();
+              Throwable cause =
+                  error instanceof CompletionException && error.getCause() != null
+                      ? error.getCause()
+                      : error;
+              if (cause instanceof NotAllowedException) {
+                done.accept(Outcome.REJECTED);
+              } else if (cause == null && response.statusCode() < 500) {
                 done.accept(Outcome.OK);
               } else {
-                breaker.markFailed();
                 done.accept(Outcome.FAILED);
               }
             });
   }
 
+  /** Sends through the unwrapped client, so the breaker does not count the warm-up request. */
   @Override
   public void warmUp() throws IOException {
     try {
@@ -97,7 +97,7 @@ final class HttpLane implements Lane {
 
   @Override
   public Snapshot snapshot() {
-    return backstop.snapshot(OPERATION);
+    return backstop.snapshot(origin);
   }
 
   @Override

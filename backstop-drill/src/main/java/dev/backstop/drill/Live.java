@@ -98,7 +98,9 @@ final class Live {
     }
     out.printf(
         Locale.ROOT,
-        "live: %s rps for %s (%s); servers on 127.0.0.1, gRPC over Netty and JDK HttpServer%n",
+        "live: %s rps for %s, %s%n"
+            + "gRPC (Netty) through BackstopClientInterceptor, HTTP (JDK HttpServer) through"
+            + " BackstopHttpClient, servers on 127.0.0.1%n",
         Report.number(rps),
         Report.duration(Timeline.SLOT.multipliedBy(total)),
         describe());
