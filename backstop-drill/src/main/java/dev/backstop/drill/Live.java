@@ -47,6 +47,8 @@ final class Live {
   private final Supplier<SreBreaker.Builder> breaker;
   private final PrintWriter out;
   private volatile boolean stopped;
+  /** Seconds whose line has been printed; the driver's thread only. */
+  private int printedSeconds;
 
   Live(double rps, Duration duration, Supplier<SreBreaker.Builder> breaker, PrintWriter out) {
     if (!(rps > 0 && rps <= 20_000)) {
@@ -141,8 +143,6 @@ final class Live {
         .group(Group.builder(operation -> breaker.get().name(operation).build()).build())
         .build();
   }
-
-  private int printedSeconds;
 
   /** Drives the lanes until the end or a stop; returns the number of slots with requests. */
   private int drive(Health health, List<Recorder> recorders, int total) {

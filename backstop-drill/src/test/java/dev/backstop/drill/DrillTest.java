@@ -75,7 +75,11 @@ class DrillTest {
   @Test
   void everyCommandHasHelp() {
     assertThat(drill("--help")).isZero();
-    assertThat(out.toString()).contains("Usage: drill", "simulate");
+    assertThat(out.toString()).contains("Usage: drill", "simulate", "live",
+        "Without a command, runs 'live' with its defaults.");
+    assertThat(drill("live", "--help")).isZero();
+    assertThat(out.toString()).contains("Usage: drill live", "--rps=RATE", "--duration=DURATION",
+        "--original", "--[no-]forgive", "--out=FILE");
     assertThat(drill("simulate", "--help")).isZero();
     assertThat(out.toString()).contains("--scenario=NAME", "--recent=N", "--probe=DURATION",
         "--[no-]forgive", "--original", "--sweep");
@@ -89,5 +93,8 @@ class DrillTest {
     assertThat(err.toString()).contains("duration must look like 3s, 250ms or 0, was '3 parsecs'");
     assertThat(drill("simulate", "--out", dir.resolve("x.gif").toString())).isEqualTo(2);
     assertThat(err.toString()).contains("out must end in .png or .svg, was ");
+    assertThat(drill("live", "--duration", "250ms")).isEqualTo(2);
+    assertThat(err.toString())
+        .contains("duration must be a multiple of 100 ms in [300 ms, 1 h], was PT0.25S");
   }
 }
