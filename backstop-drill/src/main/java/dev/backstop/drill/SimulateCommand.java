@@ -26,9 +26,6 @@ import picocli.CommandLine.Spec;
     })
 final class SimulateCommand implements Callable<Integer> {
 
-  /** The rates of the sweep, requests per second. */
-  static final double[] SWEEP_RATES = {50, 500, 5000};
-
   enum ScenarioName { outage, overload, flaky, healthy }
 
   enum ArrivalsName { even, poisson }
@@ -86,7 +83,7 @@ final class SimulateCommand implements Callable<Integer> {
         if (json) {
           stdout.println(sweepJson(results));
         } else {
-          stdout.print(Report.sweep(results));
+          stdout.print(Sweep.table(results));
           stdout.println();
           stdout.println(results.get(0).breaker() + ", " + results.get(0).arrivals() + " arrivals");
         }
@@ -128,14 +125,10 @@ final class SimulateCommand implements Callable<Integer> {
   }
 
   List<Simulation.Result> sweep() {
-    List<Simulation.Result> results = new ArrayList<>();
-    for (ScenarioName name : ScenarioName.values()) {
-      for (double rate : SWEEP_RATES) {
-        Scenario s = name == ScenarioName.overload ? Scenario.overload(rate / 2) : scenario(name, rate);
-        results.add(configure(Simulation.builder(s)).rps(rate).build().run());
-      }
-    }
-    return results;
+    return Sweep.run(
+        arrivals == ArrivalsName.poisson ? Arrivals.poisson(seed) : Arrivals.even(),
+        seed,
+        breaker.factory());
   }
 
   private static String sweepJson(List<Simulation.Result> results) {

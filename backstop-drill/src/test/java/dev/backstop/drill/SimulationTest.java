@@ -85,4 +85,24 @@ class SimulationTest {
     assertThat(otherSeed.metrics().offered()).isEqualTo(first.metrics().offered());
     assertThat(otherSeed.timeline()).isNotEqualTo(first.timeline());
   }
+
+  @Test
+  void sweepRunsEveryScenarioAtEveryRate() {
+    List<Simulation.Result> results =
+        Sweep.run(Arrivals.even(), 1, (t, r) -> new Scripted(t, x -> false));
+    assertThat(results)
+        .extracting(r -> r.scenario().name() + " " + Report.number(r.rps()))
+        .containsExactly(
+            "outage 50", "outage 500", "outage 5000",
+            "overload 50", "overload 500", "overload 5000",
+            "flaky 50", "flaky 500", "flaky 5000",
+            "healthy 50", "healthy 500", "healthy 5000");
+    assertThat(results.get(5).scenario().phases().get(0).backend())
+        .isEqualTo(Backend.capacity(2500));
+    // Nothing rejected: the outage leaks everything and every overload request is sent.
+    assertThat(results.get(2).metrics().leak()).isEqualTo(1.0);
+    assertThat(results.get(4).metrics().sentPerCapacity()).isCloseTo(2.0, org.assertj.core.api.Assertions.within(1e-9));
+    assertThat(Sweep.table(results).lines()).hasSize(14).element(8)
+        .isEqualTo("| flaky 0.3 | 50 | - | - | - | - | - | 0.0 % |");
+  }
 }
