@@ -19,15 +19,23 @@ final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
         return Duration.parse(v.toUpperCase(Locale.ROOT));
       }
       if (v.endsWith("ms")) {
-        return Duration.ofNanos(Math.round(Double.parseDouble(v.substring(0, v.length() - 2)) * 1e6));
+        return nanos(v.substring(0, v.length() - 2), 1e6);
       }
       if (v.endsWith("s")) {
-        return Duration.ofNanos(Math.round(Double.parseDouble(v.substring(0, v.length() - 1)) * 1e9));
+        return nanos(v.substring(0, v.length() - 1), 1e9);
       }
     } catch (NumberFormatException | DateTimeParseException e) {
       // fall through to the message below
     }
     throw new CommandLine.TypeConversionException(
         "duration must look like 3s, 250ms or 0, was '" + value + "'");
+  }
+
+  private static Duration nanos(String number, double unit) {
+    double nanos = Double.parseDouble(number) * unit;
+    if (!(Math.abs(nanos) < 1e18)) {
+      throw new NumberFormatException(number);
+    }
+    return Duration.ofNanos(Math.round(nanos));
   }
 }

@@ -81,7 +81,8 @@ final class GrpcLane implements Lane {
             .usePlaintext()
             .directExecutor()
             .build();
-    this.guarded = ClientInterceptors.intercept(channel, BackstopClientInterceptor.create(backstop));
+    this.guarded =
+        ClientInterceptors.intercept(channel, BackstopClientInterceptor.create(backstop));
   }
 
   @Override

@@ -28,15 +28,18 @@ import java.util.function.Supplier;
 final class Live {
 
   /*
-   * How it works. The calling thread is the driver: it wakes about every millisecond, switches the
-   * servers' health at phase boundaries, issues every request due by now (floor(elapsed × rps),
-   * the same count on each lane, skipping arrivals missed by more than 50 ms), and when a 100 ms slot ends reads each breaker's snapshot for
-   * that slot. Requests complete on the clients' threads, which count the outcome into the slot
-   * the request was issued in. A second's line is printed 200 ms after it ends, when its
-   * requests have come back. Before the clock starts, each lane sends one request outside its
-   * breaker so that connections are open; the servers' counters are reset after it. At the end (or on stop) the driver waits for requests in flight,
-   * then builds one Timeline per lane; the servers' own counters are the proof that rejected
-   * requests never left the client.
+   * How it works. Before the clock starts, each lane sends one request outside its breaker so
+   * that connections are open and classes loaded; the servers' counters are reset after it.
+   *
+   * The calling thread is the driver: it wakes about every millisecond, switches the servers'
+   * health at phase boundaries, issues every request due by now (floor(elapsed × rps), the same
+   * count on each lane, skipping arrivals missed by more than 50 ms), and when a 100 ms slot ends
+   * reads each breaker's snapshot for that slot. Requests complete on the clients' threads, which
+   * count the outcome into the slot the request was issued in. A second's line is printed 200 ms
+   * after it ends, when its requests have come back.
+   *
+   * At the end (or on stop) the driver waits for requests in flight, then builds one Timeline per
+   * lane; the servers' own counters are the proof that rejected requests never left the client.
    */
 
   private static final long SLOT = Timeline.SLOT.toNanos();
@@ -212,7 +215,8 @@ final class Live {
         break;
       }
       int n = Math.min(left, p.slots());
-      kept.add(n == p.slots() ? p : new Phase(p.name(), Timeline.SLOT.multipliedBy(n), p.backend()));
+      kept.add(
+          n == p.slots() ? p : new Phase(p.name(), Timeline.SLOT.multipliedBy(n), p.backend()));
       left -= n;
     }
     return kept;

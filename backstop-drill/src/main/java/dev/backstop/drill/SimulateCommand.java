@@ -135,7 +135,8 @@ final class SimulateCommand implements Callable<Integer> {
     StringBuilder out = new StringBuilder("[\n");
     for (int i = 0; i < results.size(); i++) {
       Simulation.Result r = results.get(i);
-      out.append(i == 0 ? "" : ",\n").append("  {\"scenario\": ").append(Report.quote(r.scenario().name()))
+      out.append(i == 0 ? "" : ",\n")
+          .append("  {\"scenario\": ").append(Report.quote(r.scenario().name()))
           .append(", \"rps\": ").append(Report.json(r.rps()))
           .append(", \"breaker\": ").append(Report.quote(r.breaker())).append(",\n")
           .append(Report.metricsJson(r.metrics(), "   ")).append("}");

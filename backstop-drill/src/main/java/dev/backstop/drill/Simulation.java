@@ -92,7 +92,8 @@ public final class Simulation {
     Group<CircuitBreaker> group =
         Group.<CircuitBreaker>builder(
                 operation -> {
-                  CircuitBreaker b = Objects.requireNonNull(breaker.apply(ticker, draws), "breaker");
+                  CircuitBreaker b =
+                      Objects.requireNonNull(breaker.apply(ticker, draws), "breaker");
                   made[0] = b;
                   return b;
                 })

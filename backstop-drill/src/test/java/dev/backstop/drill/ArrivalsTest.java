@@ -30,7 +30,9 @@ class ArrivalsTest {
     assertThat(differs).isTrue();
     // 100 000 gaps of mean 1 ms: the total is 100 s within a few standard deviations (0.3 %).
     assertThat(last / 1e9).isCloseTo(100, within(1.5));
-    assertThat(Arrivals.poisson(42)).isEqualTo(Arrivals.poisson(42)).hasToString("poisson(seed 42)");
+    assertThat(Arrivals.poisson(42))
+        .isEqualTo(Arrivals.poisson(42))
+        .hasToString("poisson(seed 42)");
     assertThat(Arrivals.even()).hasToString("even");
   }
 }

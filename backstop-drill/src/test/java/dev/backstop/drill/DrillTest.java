@@ -40,7 +40,8 @@ class DrillTest {
         .containsPattern("leak \\d+\\.\\d %   recovery \\d+\\.\\d s   false rejections 0.0 %");
     byte[] bytes = Files.readAllBytes(png);
     assertThat(bytes.length).isGreaterThan(10_000);
-    assertThat(new String(bytes, 1, 3, java.nio.charset.StandardCharsets.US_ASCII)).isEqualTo("PNG");
+    assertThat(new String(bytes, 1, 3, java.nio.charset.StandardCharsets.US_ASCII))
+        .isEqualTo("PNG");
     assertThat(err.toString()).contains("chart: " + png);
   }
 
@@ -50,7 +51,9 @@ class DrillTest {
     assertThat(drill("simulate", "--scenario", "flaky", "--fail", "0.2", "--rps", "100",
         "--arrivals", "poisson", "--seed", "5", "--json", "--out", svg.toString())).isZero();
     assertThat(out.toString())
-        .startsWith("{\n  \"scenario\": \"flaky\",\n  \"rps\": 100,\n  \"arrivals\": \"poisson(seed 5)\",")
+        .startsWith(
+            "{\n  \"scenario\": \"flaky\",\n  \"rps\": 100,\n"
+                + "  \"arrivals\": \"poisson(seed 5)\",")
         .contains("\"leak\": null", "\"falseRejections\": null", "\"slotMillis\": 100")
         .contains("{\"name\": \"flaky\", \"backend\": \"flaky 20.0 %\", \"startSeconds\": 0,"
             + " \"endSeconds\": 60, ");

@@ -57,7 +57,8 @@ class LiveTest {
     picocli.CommandLine cl = Drill.commandLine();
     cl.setOut(new PrintWriter(out, true));
     int status =
-        cl.execute("live", "--rps", "50", "--duration", "1s", "--original", "--out", png.toString());
+        cl.execute(
+            "live", "--rps", "50", "--duration", "1s", "--original", "--out", png.toString());
     assertThat(status).isZero();
     assertThat(out.toString())
         .contains("recent 0, probe 0 s, forgive false")

@@ -1,6 +1,7 @@
 package dev.backstop.drill;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.backstop.SreBreaker;
 import java.util.List;
@@ -24,7 +25,9 @@ class SimulationTest {
     List<Metrics.PhaseStats> phases = m.phases();
     assertThat(phases).extracting(Metrics.PhaseStats::name)
         .containsExactly("healthy", "dead", "healed");
-    assertThat(phases).extracting(Metrics.PhaseStats::offered).containsExactly(5000L, 5000L, 30000L);
+    assertThat(phases)
+        .extracting(Metrics.PhaseStats::offered)
+        .containsExactly(5000L, 5000L, 30000L);
 
     // Healthy: every request accepted, so requests < K × accepts and nothing is rejected.
     assertThat(phases.get(0).rejected()).isZero();
@@ -58,7 +61,11 @@ class SimulationTest {
   @Test
   void healthyBackendIsNeverThrottledByTheDefaults() {
     Simulation.Result r =
-        Simulation.builder(Scenario.healthy()).rps(5000).arrivals(Arrivals.poisson(3)).build().run();
+        Simulation.builder(Scenario.healthy())
+            .rps(5000)
+            .arrivals(Arrivals.poisson(3))
+            .build()
+            .run();
     assertThat(r.metrics().rejected()).isZero();
     assertThat(r.metrics().falseRejections()).isZero();
     assertThat(r.metrics().offered()).isBetween(295_000L, 305_000L);
@@ -101,7 +108,7 @@ class SimulationTest {
         .isEqualTo(Backend.capacity(2500));
     // Nothing rejected: the outage leaks everything and every overload request is sent.
     assertThat(results.get(2).metrics().leak()).isEqualTo(1.0);
-    assertThat(results.get(4).metrics().sentPerCapacity()).isCloseTo(2.0, org.assertj.core.api.Assertions.within(1e-9));
+    assertThat(results.get(4).metrics().sentPerCapacity()).isCloseTo(2.0, within(1e-9));
     assertThat(Sweep.table(results).lines()).hasSize(14).element(8)
         .isEqualTo("| flaky 0.3 | 50 | - | - | - | - | - | 0.0 % |");
   }
