@@ -4,7 +4,7 @@
  * tests and tools run the same what-if experiments as the {@code ./drill} command line.
  */
 module dev.backstop.drill {
-  requires dev.backstop;
+  requires transitive dev.backstop;
   requires dev.backstop.grpc;
   requires dev.backstop.http;
   requires info.picocli;
