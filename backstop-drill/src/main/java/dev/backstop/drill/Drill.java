@@ -13,13 +13,16 @@ import picocli.CommandLine.Command;
 @Command(
     name = "drill",
     mixinStandardHelpOptions = true,
-    version = "backstop-drill 0.1.0-SNAPSHOT",
+    version = Drill.VERSION,
     description = {
       "Watch a Backstop circuit breaker protect a failing backend.",
       "Without a command, runs 'live' with its defaults."
     },
     subcommands = {SimulateCommand.class, LiveCommand.class, CommandLine.HelpCommand.class})
 public final class Drill implements Runnable {
+
+  /** What {@code --version} prints. */
+  static final String VERSION = "backstop-drill 0.1.0-SNAPSHOT";
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -20,6 +20,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "live",
     mixinStandardHelpOptions = true,
+    version = Drill.VERSION,
     sortOptions = false,
     description = {
       "Start a gRPC server (Netty) and an HTTP server (JDK HttpServer) on 127.0.0.1, switch them"

@@ -17,6 +17,7 @@ import picocli.CommandLine.Spec;
 @Command(
     name = "simulate",
     mixinStandardHelpOptions = true,
+    version = Drill.VERSION,
     sortOptions = false,
     description = {
       "Drive the real Backstop middleware and SreBreaker through a scenario in simulated time"
