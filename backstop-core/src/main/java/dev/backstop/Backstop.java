@@ -155,7 +155,9 @@ public final class Backstop {
 
     /**
      * Which exceptions thrown by an action given to {@link Backstop#call} count as failures of the
-     * backend; the others count as successes. By default every exception does.
+     * backend; the others count as successes. By default every exception does. It applies to
+     * {@code call} only: each integration classifies its own outcomes (status codes, responses)
+     * with an option of its own builder.
      */
     public Builder failureWhen(Predicate<? super Throwable> failureWhen) {
       this.failureWhen = Objects.requireNonNull(failureWhen, "failureWhen");
