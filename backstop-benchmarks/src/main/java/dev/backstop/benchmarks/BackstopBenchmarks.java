@@ -45,10 +45,7 @@ public class BackstopBenchmarks {
 
     @Setup(Level.Trial)
     public void fill() {
-      for (int i = 0; i < 10_000; i++) {
-        breaker.allow();
-        breaker.markFailed();
-      }
+      rejectShare(breaker, 10_000);
       check("after filling");
     }
 
