@@ -46,27 +46,31 @@ public class BackstopBenchmarks {
     @Setup(Level.Trial)
     public void fill() {
       rejectShare(breaker, 10_000);
-      check("after filling");
+      checkShedding(breaker, "after filling");
     }
 
     @TearDown(Level.Iteration)
     public void stillShedding() {
-      check("after an iteration");
+      checkShedding(breaker, "after an iteration");
     }
+  }
 
-    private void check(String when) {
-      double share = rejectShare(breaker, 10_000);
-      if (share < MIN_REJECT_SHARE || breaker.state() != dev.backstop.State.OPEN) {
-        throw new IllegalStateException(
-            "shed benchmark's breaker must reject at least "
-                + MIN_REJECT_SHARE
-                + " of calls "
-                + when
-                + ", rejected "
-                + share
-                + ": "
-                + breaker);
-      }
+  /**
+   * Throws unless {@code breaker} is open and rejects at least {@link #MIN_REJECT_SHARE} of 10 000
+   * calls of a caller whose backend fails everything.
+   */
+  static void checkShedding(SreBreaker breaker, String when) {
+    double share = rejectShare(breaker, 10_000);
+    if (share < MIN_REJECT_SHARE || breaker.state() != dev.backstop.State.OPEN) {
+      throw new IllegalStateException(
+          "shed benchmark's breaker must reject at least "
+              + MIN_REJECT_SHARE
+              + " of calls "
+              + when
+              + ", rejected "
+              + share
+              + ": "
+              + breaker);
     }
   }
 
