@@ -14,7 +14,8 @@
 # Builds backstop-benchmarks/target/benchmarks.jar if it is missing (delete it, or run
 # `mvn -B -ntp -pl backstop-benchmarks -am package -DskipTests`, to rebuild after a change).
 # Runs every benchmark of the suite (the baselines, Backstop, the alternatives; not
-# HealthyPathParts) twice, with 1 and with 2 threads sharing each instance, with -prof gc, and
+# HealthyPathParts) twice, with 1 and with 2 threads sharing each instance, with -prof gc (B/op)
+# and -prof dev.backstop.benchmarks.CpuTimeProfiler (CPU ns/op, for loaded machines), and
 # keeps JMH's JSON in backstop-benchmarks/target/jmh-1t.json and jmh-2t.json. With the default
 # 1 fork, 3 x 1 s warmup and 5 x 1 s measurement, 13 benchmarks x 2 thread counts take about
 # 5 minutes on 2 cores.
@@ -35,6 +36,7 @@ load_before="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 for threads in 1 2; do
   # shellcheck disable=SC2086 # $opts is a list of options
   java -jar "$jar" "$suite" $opts -t "$threads" -prof gc \
+    -prof dev.backstop.benchmarks.CpuTimeProfiler \
     -rf json -rff "$module/target/jmh-${threads}t.json"
 done
 load_after="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"

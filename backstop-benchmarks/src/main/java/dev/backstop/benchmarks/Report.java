@@ -67,8 +67,26 @@ public final class Report {
    * @param error the half-width of JMH's 99.9 % confidence interval, or NaN if unknown
    * @param unit the score's unit, e.g. {@code ns/op}
    * @param bytes {@code gc.alloc.rate.norm} in B/op, or NaN if not profiled
+   * @param cpu {@link CpuTimeProfiler}'s {@code cpu.time.norm} in ns/op, or NaN if not profiled
+   * @param share {@link CpuTimeProfiler}'s {@code cpu.share}, or NaN if not profiled
    */
-  record Result(String name, int threads, double score, double error, String unit, double bytes) {}
+  record Result(
+      String name,
+      int threads,
+      double score,
+      double error,
+      String unit,
+      double bytes,
+      double cpu,
+      double share) {
+
+    /** This result with CPU time per operation as its score, or empty if not profiled. */
+    Optional<Result> onCpu() {
+      return Double.isNaN(cpu)
+          ? Optional.empty()
+          : Optional.of(new Result(name, threads, cpu, Double.NaN, "ns/op", bytes, cpu, share));
+    }
+  }
 
   /**
    * Where and how the results were measured.
@@ -136,11 +154,18 @@ public final class Report {
           parts.length < 2 ? benchmark : parts[parts.length - 2] + "." + parts[parts.length - 1];
       Map<String, Object> primary = map(run.get("primaryMetric"), "primaryMetric");
       double bytes = Double.NaN;
+      double cpu = Double.NaN;
+      double share = Double.NaN;
       Object secondary = run.get("secondaryMetrics");
       if (secondary != null) {
         for (Map.Entry<String, Object> e : map(secondary, "secondaryMetrics").entrySet()) {
+          double value = number(map(e.getValue(), e.getKey()).get("score"));
           if (e.getKey().endsWith("gc.alloc.rate.norm")) {
-            bytes = number(map(e.getValue(), e.getKey()).get("score"));
+            bytes = value;
+          } else if (e.getKey().endsWith("cpu.time.norm")) {
+            cpu = value;
+          } else if (e.getKey().endsWith("cpu.share")) {
+            share = value;
           }
         }
       }
@@ -151,7 +176,9 @@ public final class Report {
               number(primary.get("score")),
               number(primary.get("scoreError")),
               (String) primary.get("scoreUnit"),
-              bytes));
+              bytes,
+              cpu,
+              share));
     }
     return results;
   }
@@ -196,7 +223,12 @@ public final class Report {
         .append(" CPUs (`nproc`), ")
         .append(machine.model())
         .append('\n');
-    md.append("- JMH 1.37: ").append(settings).append(", `-prof gc`\n");
+    List<Result> onCpu = results.stream().flatMap(r -> r.onCpu().stream()).toList();
+    md.append("- JMH 1.37: ")
+        .append(settings)
+        .append(", `-prof gc`")
+        .append(onCpu.isEmpty() ? "" : ", `-prof " + CpuTimeProfiler.class.getName() + "`")
+        .append('\n');
     if (!machine.note().isEmpty()) {
       md.append("- note: ").append(machine.note()).append('\n');
     }
@@ -206,8 +238,25 @@ public final class Report {
             + " with 1 and with 2 threads sharing one instance; at 2 threads it is each thread's"
             + " time per operation. ×LongAdder and ×nanoTime divide by those baselines at the same"
             + " thread count in this run. B/op is `gc.alloc.rate.norm`.\n\n");
-    md.append(table(results));
+    md.append(table(results, false));
     md.append("\n## Targets\n\n");
+    md.append(checkTable(checks));
+    if (!onCpu.isEmpty()) {
+      md.append("\n## On-CPU time\n\n");
+      md.append(
+          "CPU time the benchmark threads spent per operation (`cpu.time.norm` of"
+              + " `CpuTimeProfiler`), which leaves out time spent waiting for a CPU while other"
+              + " processes ran, and the share of the wall time they were on a CPU. For reading"
+              + " runs on a loaded machine; the targets above are on wall time.\n\n");
+      md.append(table(onCpu, true));
+      md.append("\nThe targets on CPU time:\n\n");
+      md.append(checkTable(checks(onCpu)));
+    }
+    return md.toString();
+  }
+
+  private static String checkTable(List<Check> checks) {
+    StringBuilder md = new StringBuilder();
     md.append("| target | measured | met |\n|---|---|---|\n");
     for (Check c : checks) {
       md.append("| ")
@@ -221,12 +270,17 @@ public final class Report {
     return md.toString();
   }
 
-  /** Renders the results table, baselines first, then Backstop, then the alternatives. */
-  static String table(List<Result> results) {
+  /**
+   * Renders the results table, baselines first, then Backstop, then the alternatives; the last two
+   * columns are B/op, or with {@code shares} the share of time on a CPU.
+   */
+  static String table(List<Result> results, boolean shares) {
     StringBuilder md = new StringBuilder();
     md.append(
-        "| benchmark | what | 1 thread ns/op | ×LongAdder | ×nanoTime"
-            + " | 2 threads ns/op | ×LongAdder | ×nanoTime | 2 t / 1 t | B/op 1 t | B/op 2 t |\n");
+        "| benchmark | what | 1 thread ns/op | ×LongAdder | ×nanoTime | 2 threads ns/op"
+            + " | ×LongAdder | ×nanoTime | 2 t / 1 t | "
+            + (shares ? "on CPU 1 t | on CPU 2 t" : "B/op 1 t | B/op 2 t")
+            + " |\n");
     md.append("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
     for (String name : names(results)) {
       Optional<Result> one = find(results, name, 1);
@@ -238,8 +292,10 @@ public final class Report {
         md.append(" | ").append(ratio(r, find(results, NANO_TIME, r.map(Result::threads))));
       }
       md.append(" | ").append(ratio(two, one));
-      md.append(" | ").append(one.map(r -> bytes(r.bytes())).orElse("—"));
-      md.append(" | ").append(two.map(r -> bytes(r.bytes())).orElse("—"));
+      for (Optional<Result> r : List.of(one, two)) {
+        md.append(" | ")
+            .append(r.map(x -> shares ? percent(x.share()) : bytes(x.bytes())).orElse("—"));
+      }
       md.append(" |\n");
     }
     return md.toString();
@@ -358,6 +414,10 @@ public final class Report {
 
   private static String bytes(double b) {
     return Double.isNaN(b) ? "—" : format("%.1f", b);
+  }
+
+  private static String percent(double share) {
+    return Double.isNaN(share) ? "—" : format("%.0f %%", share * 100);
   }
 
   private static String format(String pattern, Object... args) {

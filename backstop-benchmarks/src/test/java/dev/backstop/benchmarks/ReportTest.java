@@ -19,13 +19,26 @@ class ReportTest {
 
   /** One result in JMH's JSON layout, trimmed to the fields JMH always writes and Report reads. */
   private static String run(String benchmark, int threads, String score, String error, String bytes) {
+    return run(benchmark, threads, score, error, bytes, null);
+  }
+
+  /** As above, with {@code CpuTimeProfiler}'s metrics: CPU ns/op, and an on-CPU share of 0.5. */
+  private static String run(
+      String benchmark, int threads, String score, String error, String bytes, String cpu) {
+    String cpuMetrics =
+        cpu == null
+            ? ""
+            : ", \"cpu.time.norm\": {\"score\": " + cpu + ", \"scoreUnit\": \"ns/op\"},"
+                + " \"cpu.share\": {\"score\": 0.5, \"scoreUnit\": \"share\"}";
     String gc =
         bytes == null
             ? ""
             : ", \"secondaryMetrics\": {\"gc.alloc.rate\": {\"score\": 1.5, \"scoreUnit\":"
                 + " \"MB/sec\"}, \"gc.alloc.rate.norm\": {\"score\": "
                 + bytes
-                + ", \"scoreError\": \"NaN\", \"scoreUnit\": \"B/op\"}}";
+                + ", \"scoreError\": \"NaN\", \"scoreUnit\": \"B/op\"}"
+                + cpuMetrics
+                + "}";
     return String.format(
         Locale.ROOT,
         "{\"jmhVersion\": \"1.37\", \"benchmark\": \"%s\", \"mode\": \"avgt\", \"threads\": %d,"
@@ -49,10 +62,10 @@ class ReportTest {
           + String.join(
               ",\n",
               run(P + "Baselines.empty", 1, "0.5", "0.01", "0.0001"),
-              run(P + "Baselines.longAdder", 1, "8.0", "0.2", "0.001"),
-              run(P + "Baselines.nanoTime", 1, "17.0", "\"NaN\"", "0.002"),
-              run(P + "BackstopBenchmarks.healthy", 1, "30.0", "1.25", "0.004"),
-              run(P + "BackstopBenchmarks.shed", 1, "12.0", "0.5", "0.003"),
+              run(P + "Baselines.longAdder", 1, "8.0", "0.2", "0.001", "4.0"),
+              run(P + "Baselines.nanoTime", 1, "17.0", "\"NaN\"", "0.002", "8.0"),
+              run(P + "BackstopBenchmarks.healthy", 1, "30.0", "1.25", "0.004", "16.0"),
+              run(P + "BackstopBenchmarks.shed", 1, "12.0", "0.5", "0.003", "6.0"),
               run("io.grpc.rls.GrpcAdaptiveThrottler.grpcAdaptiveThrottler", 1, "120.0", "3", "40.25"))
           + "\n]\n";
 
@@ -80,8 +93,11 @@ class ReportTest {
 
     assertThat(results).hasSize(6);
     assertThat(results.get(3))
-        .isEqualTo(new Result("BackstopBenchmarks.healthy", 1, 30.0, 1.25, "ns/op", 0.004));
+        .isEqualTo(
+            new Result("BackstopBenchmarks.healthy", 1, 30.0, 1.25, "ns/op", 0.004, 16.0, 0.5));
     assertThat(results.get(2).error()).isNaN();
+    assertThat(results.get(0).cpu()).isNaN();
+    assertThat(results.get(0).share()).isNaN();
     assertThat(results.get(5).name()).isEqualTo("GrpcAdaptiveThrottler.grpcAdaptiveThrottler");
     assertThat(Report.parse(TWO).get(4).bytes()).isNaN();
   }
@@ -95,7 +111,7 @@ class ReportTest {
 
   @Test
   void tableRowsHaveTimesRatiosToTheSameThreadCountsBaselinesAndBytes() {
-    String table = Report.table(both());
+    String table = Report.table(both(), false);
 
     assertThat(table.lines().toList())
         .containsExactly(
@@ -144,7 +160,8 @@ class ReportTest {
 
   @Test
   void aTargetWithoutItsInputsIsNotMet() {
-    List<Result> onlyHealthy = List.of(new Result("BackstopBenchmarks.healthy", 1, 20, 1, "ns/op", 0));
+    List<Result> onlyHealthy =
+        List.of(new Result("BackstopBenchmarks.healthy", 1, 20, 1, "ns/op", 0, Double.NaN, 0));
 
     assertThat(Report.checks(onlyHealthy))
         .containsExactly(
@@ -171,14 +188,26 @@ class ReportTest {
                 + "- date: 2026-01-02 03:04 UTC\n"
                 + "- JDK: 17.0.15 (VM)\n"
                 + "- machine: 2 CPUs (`nproc`), Some CPU\n"
-                + "- JMH 1.37: 1 fork, warmup 3 × 1 s, measurement 5 × 1 s, `-prof gc`\n"
+                + "- JMH 1.37: 1 fork, warmup 3 × 1 s, measurement 5 × 1 s, `-prof gc`,"
+                + " `-prof dev.backstop.benchmarks.CpuTimeProfiler`\n"
                 + "- note: shared with other builds\n"
                 + "- targets: 2 of 6 met\n\n")
-        .contains(Report.table(both()))
-        .endsWith(
+        .contains(Report.table(both(), false))
+        .contains(
             "| shed ≤ healthy and 0 B/op, 2 threads | 60.0 ≤ 50.0, 16.0 B/op | **no** |\n"
                 + "| every Backstop benchmark 0 B/op (< 0.5) | BackstopBenchmarks.shed at 2 t: 16.0"
-                + " | **no** |\n");
+                + " | **no** |\n\n## On-CPU time\n\n")
+        .contains(
+            "| Baselines.nanoTime | `System.nanoTime()` | 8.0 | 2.00 | 1.00 | — | — | — | — | 50 %"
+                + " | — |\n")
+        .endsWith(
+            "| healthy, 1 thread ≤ 1.3 × (nanoTime + LongAdder) | 16.0 ≤ 1.3 × (8.0 + 4.0) = 15.6"
+                + " | **no** |\n"
+                + "| BackstopBenchmarks.healthy, 2 threads ≤ 1.5 × 1 thread | not measured | **no** |\n"
+                + "| BackstopBenchmarks.shed, 2 threads ≤ 1.5 × 1 thread | not measured | **no** |\n"
+                + "| shed ≤ healthy and 0 B/op, 1 thread | 6.0 ≤ 16.0, 0.0 B/op | yes |\n"
+                + "| shed ≤ healthy and 0 B/op, 2 threads | not measured | **no** |\n"
+                + "| every Backstop benchmark 0 B/op (< 0.5) | at most 0.004 B/op | yes |\n");
     assertThat(md).contains("| healthy, 1 thread ≤ 1.3 × (nanoTime + LongAdder) | 30.0 ≤ 1.3 ×"
         + " (17.0 + 8.0) = 32.5 | yes |\n");
   }
@@ -193,7 +222,7 @@ class ReportTest {
 
     String md = Files.readString(out, StandardCharsets.UTF_8);
     assertThat(md).contains("- note: n\n").contains("- targets: 2 of 6 met\n");
-    assertThat(md).contains(Report.table(both()));
+    assertThat(md).contains(Report.table(both(), false));
   }
 
   @Test
