@@ -43,12 +43,14 @@ public class BackstopBenchmarks {
   public static class Shedding {
     final SreBreaker breaker = SreBreaker.create();
 
+    /** Drives the breaker into rejection with 10 000 failing calls, then checks it rejects. */
     @Setup(Level.Trial)
     public void fill() {
       rejectShare(breaker, 10_000);
       checkShedding(breaker, "after filling");
     }
 
+    /** Checks, after each iteration, that the breaker still rejects nearly every call. */
     @TearDown(Level.Iteration)
     public void stillShedding() {
       checkShedding(breaker, "after an iteration");
@@ -90,6 +92,7 @@ public class BackstopBenchmarks {
     final Group<SreBreaker> group = Group.create(operation -> SreBreaker.create());
     String key = "users.get";
 
+    /** Creates the key's breaker, so the benchmark only ever finds it. */
     @Setup(Level.Trial)
     public void createKey() {
       group.get(key);
