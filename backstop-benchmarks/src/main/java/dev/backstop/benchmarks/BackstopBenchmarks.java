@@ -1,0 +1,170 @@
+package dev.backstop.benchmarks;
+
+import dev.backstop.Backstop;
+import dev.backstop.CircuitBreaker;
+import dev.backstop.Group;
+import dev.backstop.NotAllowedException;
+import dev.backstop.SreBreaker;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * Backstop's hot paths, each on one instance shared by all benchmark threads.
+ *
+ * <p>Thread-safe: every state is a thread-safe Backstop object.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class BackstopBenchmarks {
+
+  /** The share of calls the shed benchmark's breaker must reject, checked around every iteration. */
+  static final double MIN_REJECT_SHARE = 0.99;
+
+  /** A breaker with the default settings whose backend accepts everything. */
+  @State(Scope.Benchmark)
+  public static class Healthy {
+    final SreBreaker breaker = SreBreaker.create();
+  }
+
+  /**
+   * A breaker with the default settings whose backend has failed every request, so that it rejects
+   * nearly every call. Setup and every iteration's teardown check that it really does.
+   */
+  @State(Scope.Benchmark)
+  public static class Shedding {
+    final SreBreaker breaker = SreBreaker.create();
+
+    /** Drives the breaker into rejection with 10 000 failing calls, then checks it rejects. */
+    @Setup(Level.Trial)
+    public void fill() {
+      rejectShare(breaker, 10_000);
+      checkShedding(breaker, "after filling");
+    }
+
+    /** Checks, after each iteration, that the breaker still rejects nearly every call. */
+    @TearDown(Level.Iteration)
+    public void stillShedding() {
+      checkShedding(breaker, "after an iteration");
+    }
+  }
+
+  /**
+   * Throws unless {@code breaker} is open and rejects at least {@link #MIN_REJECT_SHARE} of 10 000
+   * calls of a caller whose backend fails everything.
+   */
+  static void checkShedding(SreBreaker breaker, String when) {
+    double share = rejectShare(breaker, 10_000);
+    if (share < MIN_REJECT_SHARE || breaker.state() != dev.backstop.State.OPEN) {
+      throw new IllegalStateException(
+          "shed benchmark's breaker must reject at least "
+              + MIN_REJECT_SHARE
+              + " of calls "
+              + when
+              + ", rejected "
+              + share
+              + ": "
+              + breaker);
+    }
+  }
+
+  /**
+   * A breaker whose minimum number of requests is more than a window can hold, so it stays closed
+   * however many requests fail: every call pays allow + markFailed. (A breaker that opens is the
+   * shed benchmark.)
+   */
+  @State(Scope.Benchmark)
+  public static class Failing {
+    final SreBreaker breaker = SreBreaker.builder().request(Integer.MAX_VALUE).build();
+  }
+
+  /** A group of default breakers that already holds the benchmark's key. */
+  @State(Scope.Benchmark)
+  public static class Grouped {
+    final Group<SreBreaker> group = Group.create(operation -> SreBreaker.create());
+    String key = "users.get";
+
+    /** Creates the key's breaker, so the benchmark only ever finds it. */
+    @Setup(Level.Trial)
+    public void createKey() {
+      group.get(key);
+    }
+  }
+
+  /** The middleware with its defaults, and an action that returns at once. */
+  @State(Scope.Benchmark)
+  public static class Middleware {
+    final Backstop backstop = Backstop.create();
+    final Callable<String> action = () -> "ok";
+    String operation = "users.get";
+  }
+
+  /** The healthy path: allow, then record a success. */
+  @Benchmark
+  public void healthy(Healthy s) {
+    s.breaker.allow();
+    s.breaker.markSuccess();
+  }
+
+  /**
+   * The shed path, as {@link Backstop#call} takes it: allow throws, the rejection is recorded. The
+   * rare call let through (the probe, or a draw above the probability) fails at the backend.
+   */
+  @Benchmark
+  public void shed(Shedding s) {
+    SreBreaker breaker = s.breaker;
+    try {
+      breaker.allow();
+    } catch (NotAllowedException e) {
+      breaker.markRejected();
+      return;
+    }
+    breaker.markFailed();
+  }
+
+  /** Allow, then record a failure, on a breaker that stays closed. */
+  @Benchmark
+  public void failed(Failing s) {
+    s.breaker.allow();
+    s.breaker.markFailed();
+  }
+
+  /** {@link Group#get} on a key the group holds. */
+  @Benchmark
+  public SreBreaker groupGet(Grouped s) {
+    return s.group.get(s.key);
+  }
+
+  /** {@link Backstop#call} with an action that returns a constant: group lookup, allow, success. */
+  @Benchmark
+  public String call(Middleware s) throws Exception {
+    return s.backstop.call(s.operation, s.action);
+  }
+
+  /**
+   * Calls {@code breaker} {@code n} times as a caller whose backend fails everything would, and
+   * returns the share of calls it rejected.
+   */
+  static double rejectShare(CircuitBreaker breaker, int n) {
+    int rejected = 0;
+    for (int i = 0; i < n; i++) {
+      try {
+        breaker.allow();
+      } catch (NotAllowedException e) {
+        breaker.markRejected();
+        rejected++;
+        continue;
+      }
+      breaker.markFailed();
+    }
+    return (double) rejected / n;
+  }
+}
