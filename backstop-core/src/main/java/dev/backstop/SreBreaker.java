@@ -72,7 +72,18 @@ public final class SreBreaker implements CircuitBreaker {
    * allocation, once per bucket, not per call. Marks that land between a bucket's end and the
    * rotation count in the older bucket, an error of one thread's scheduling delay.
    *
-   * Decision. allow() reads the sums of the adders (a few cells on a few cores) and judges the
+   * Decision cache. Reading the sums means reading counter cells that other threads write, so
+   * on several cores every call would pull other cores' cache lines. allow() therefore reuses the
+   * last decision (the probability, or closed) while it is younger than 1 ms (or a bucket, if
+   * shorter): a plain double published by the volatile write of the time it was made. A thread
+   * that finds it older recomputes it; two threads may both recompute, and either result is a
+   * decision made within the last millisecond. A decision is never reused at the very time it
+   * was made, so a ticker that does not move (a test's) always gets a fresh one. Hot calls thus
+   * read the clock, one volatile long and one double that change at most every millisecond, and
+   * write only their own counter cell. Bucket rotation, the starved flag and state-change events
+   * happen on recomputation, so they lag by at most that millisecond too.
+   *
+   * Decision. When recomputing, allow() reads the sums of the adders (a few cells on a few cores) and judges the
    * whole window. With `recent`, and only while the current bucket has failures and no accepts
    * (or the breaker is starved), it also judges the newest `recent` whole buckets plus the current
    * one, with a minimum of request * recent / bucket; the larger probability wins. Judging the
@@ -107,6 +118,8 @@ public final class SreBreaker implements CircuitBreaker {
   private static final long REQUEST = 1L << 32;
   private static final long LOW = 0xFFFF_FFFFL;
   private static final double CLOSED = -1;
+  /** How long allow() reuses a decision before it reads the counts again. */
+  private static final long REFRESH_NANOS = 1_000_000;
   private static final NotAllowedException UNNAMED = new NotAllowedException(null);
 
   private static final VarHandle FRAME;
@@ -144,7 +157,12 @@ public final class SreBreaker implements CircuitBreaker {
   private final LongAdder outcomes = new LongAdder();
   private final LongAdder rejections = new LongAdder();
 
+  private final long refreshNanos;
+
   private volatile Frame frame;
+  /** The last decision, published by the volatile write of {@link #decidedAt} that follows it. */
+  private double decided;
+  private volatile long decidedAt;
   private volatile long nextProbe;
   private volatile long forgiven;
   private volatile boolean starved;
@@ -169,6 +187,8 @@ public final class SreBreaker implements CircuitBreaker {
     long now = ticker.read();
     this.frame = new Frame(now + bucketNanos, new long[buckets], new long[buckets]);
     this.nextProbe = now;
+    this.refreshNanos = Math.min(REFRESH_NANOS, bucketNanos);
+    this.decidedAt = now - refreshNanos;
   }
 
   /** Returns a breaker with the default settings; see {@link Builder}. */
@@ -193,14 +213,29 @@ public final class SreBreaker implements CircuitBreaker {
   @Override
   public void allow() {
     long now = ticker.read();
-    double p = probability(now, true);
+    double p = decision(now);
     admit(now, p, p > 0 ? random.getAsDouble() : 1);
   }
 
   /** {@link #allow()} with the uniform draw in [0, 1) given, so tests can pin the decision. */
   void allow(double draw) {
     long now = ticker.read();
-    admit(now, probability(now, true), draw);
+    admit(now, decision(now), draw);
+  }
+
+  /**
+   * The rejection probability (or {@link #CLOSED}) for a request at {@code now}: the cached one
+   * while it is younger than {@link #refreshNanos}, else a fresh one.
+   */
+  private double decision(long now) {
+    long age = now - decidedAt;
+    if (age > 0 && age < refreshNanos) {
+      return decided;
+    }
+    double p = probability(now, true);
+    decided = p;
+    decidedAt = now;
+    return p;
   }
 
   /**

@@ -268,6 +268,25 @@ class SreBreakerTest {
     assertThat(b.snapshot().accepts()).isEqualTo((long) threads * perThread);
   }
 
+  @Test
+  void aDecisionIsReusedForLessThanAMillisecondAndNeverAtTheSameTime() {
+    SreBreaker b = original();
+    b.allow(0.0); // closed: nothing in the window
+    mark(b, 0, 200);
+    assertThatThrownBy(() -> b.allow(0.0)).isInstanceOf(NotAllowedException.class); // same time
+    ticker.advance(Duration.ofNanos(999_999));
+    // Younger than 1 ms: the decision made at the same time as the marks above is reused.
+    assertThatThrownBy(() -> b.allow(0.0)).isInstanceOf(NotAllowedException.class);
+    ticker.advance(Duration.ofSeconds(3));
+    b.allow(0.0); // a fresh decision: the window has passed
+    mark(b, 0, 200);
+    ticker.advance(Duration.ofNanos(500_000));
+    b.allow(0.0); // the closed decision of 0.5 ms ago is reused
+    ticker.advance(Duration.ofNanos(500_000));
+    assertThatThrownBy(() -> b.allow(0.0)).isInstanceOf(NotAllowedException.class);
+    assertThat(b.snapshot().state()).isEqualTo(State.OPEN); // snapshots are always fresh
+  }
+
   // --- builder ---
 
   @Test
