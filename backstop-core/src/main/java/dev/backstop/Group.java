@@ -249,16 +249,7 @@ public final class Group<T> {
 
     /** How long a key may go unused before it is dropped, > 0; 10 minutes by default. */
     public Builder<T> expireAfterAccess(Duration expireAfterAccess) {
-      Objects.requireNonNull(expireAfterAccess, "expireAfterAccess");
-      if (expireAfterAccess.isNegative() || expireAfterAccess.isZero()) {
-        throw new IllegalArgumentException(
-            "expireAfterAccess must be > 0, was " + expireAfterAccess);
-      }
-      if (expireAfterAccess.compareTo(Duration.ofDays(365)) > 0) {
-        throw new IllegalArgumentException(
-            "expireAfterAccess must be at most 365 days, was " + expireAfterAccess);
-      }
-      this.expireAfterAccess = expireAfterAccess;
+      this.expireAfterAccess = Durations.positive("expireAfterAccess", expireAfterAccess);
       return this;
     }
 

@@ -560,14 +560,7 @@ public final class SreBreaker implements CircuitBreaker {
 
     /** The length of the rolling window, > 0. */
     public Builder window(Duration window) {
-      Objects.requireNonNull(window, "window");
-      if (window.isNegative() || window.isZero()) {
-        throw new IllegalArgumentException("window must be > 0, was " + window);
-      }
-      if (window.compareTo(Duration.ofDays(365)) > 0) {
-        throw new IllegalArgumentException("window must be at most 365 days, was " + window);
-      }
-      this.window = window;
+      this.window = Durations.positive("window", window);
       return this;
     }
 
@@ -601,14 +594,7 @@ public final class SreBreaker implements CircuitBreaker {
      * recovered backend is noticed within that time at any request rate. Zero turns probing off.
      */
     public Builder probe(Duration probe) {
-      Objects.requireNonNull(probe, "probe");
-      if (probe.isNegative()) {
-        throw new IllegalArgumentException("probe must be >= 0, was " + probe);
-      }
-      if (probe.compareTo(Duration.ofDays(365)) > 0) {
-        throw new IllegalArgumentException("probe must be at most 365 days, was " + probe);
-      }
-      this.probe = probe;
+      this.probe = Durations.nonNegative("probe", probe);
       return this;
     }
 
