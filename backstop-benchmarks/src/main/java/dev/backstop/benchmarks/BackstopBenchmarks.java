@@ -1,10 +1,13 @@
 package dev.backstop.benchmarks;
 
 import dev.backstop.Backstop;
+import dev.backstop.BreakerListener;
 import dev.backstop.CircuitBreaker;
 import dev.backstop.Group;
 import dev.backstop.NotAllowedException;
 import dev.backstop.SreBreaker;
+import dev.backstop.micrometer.BackstopMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -105,6 +108,40 @@ public class BackstopBenchmarks {
     final Backstop backstop = Backstop.create();
     final Callable<String> action = () -> "ok";
     String operation = "users.get";
+  }
+
+  /** A breaker with the default settings and a listener that does nothing. */
+  @State(Scope.Benchmark)
+  public static class Listened {
+    final SreBreaker breaker =
+        SreBreaker.builder().name("users.get").listener(new BreakerListener() {}).build();
+  }
+
+  /** The middleware with its defaults, measured by Micrometer into a simple registry. */
+  @State(Scope.Benchmark)
+  public static class Metered {
+    final BackstopMetrics metrics = BackstopMetrics.create();
+    final Backstop backstop = Backstop.builder().listener(metrics).build();
+    final Callable<String> action = () -> "ok";
+    String operation = "users.get";
+
+    @Setup(Level.Trial)
+    public void bind() {
+      metrics.monitor(backstop).bindTo(new SimpleMeterRegistry());
+    }
+  }
+
+  /** The healthy path with a listener registered: what the event mechanism itself costs. */
+  @Benchmark
+  public void healthyListened(Listened s) {
+    s.breaker.allow();
+    s.breaker.markSuccess();
+  }
+
+  /** {@link Backstop#call} with {@code backstop-micrometer}'s listener counting every event. */
+  @Benchmark
+  public String callMetered(Metered s) throws Exception {
+    return s.backstop.call(s.operation, s.action);
   }
 
   /** The healthy path: allow, then record a success. */

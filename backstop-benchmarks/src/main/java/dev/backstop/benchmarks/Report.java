@@ -47,6 +47,12 @@ public final class Report {
     WHAT.put("BackstopBenchmarks.failed", "SreBreaker allow + markFailed, kept closed");
     WHAT.put("BackstopBenchmarks.groupGet", "Group.get on an existing key");
     WHAT.put("BackstopBenchmarks.call", "Backstop.call with a trivial action");
+    WHAT.put(
+        "BackstopBenchmarks.healthyListened",
+        "healthy path with a no-op BreakerListener registered");
+    WHAT.put(
+        "BackstopBenchmarks.callMetered",
+        "Backstop.call measured by backstop-micrometer's BackstopMetrics");
     WHAT.put("Alternatives.resilience4jDefault", "Resilience4j 2.4.0, defaults");
     WHAT.put("Alternatives.resilience4jTimeBased", "Resilience4j 2.4.0, time-based 3 s window");
     WHAT.put("Alternatives.failsafeDefault", "Failsafe 3.3.2, defaults");
