@@ -160,7 +160,11 @@ public final class Group<T> {
       return;
     }
     try {
-      sweep(ticker.read());
+      long now = ticker.read();
+      // Another thread may have swept while this one waited for the lock.
+      if (map.mappingCount() > maximumSize || now - lastSweep >= expiryNanos / 2) {
+        sweep(now);
+      }
     } finally {
       sweeping.unlock();
     }
