@@ -232,7 +232,7 @@ public final class SreBreaker implements CircuitBreaker {
     if (age > 0 && age < refreshNanos) {
       return decided;
     }
-    double p = probability(now, true);
+    double p = probability(now);
     decided = p;
     decidedAt = now;
     return p;
@@ -292,7 +292,7 @@ public final class SreBreaker implements CircuitBreaker {
 
   /** Returns {@link State#OPEN} if the rejection rule is in force now, else {@link State#CLOSED}. */
   public State state() {
-    return probability(ticker.read(), false) == CLOSED ? State.CLOSED : State.OPEN;
+    return snapshot().state();
   }
 
   /** Returns the counts of the whole window and the decision they lead to, now. */
@@ -323,32 +323,34 @@ public final class SreBreaker implements CircuitBreaker {
   }
 
   /**
-   * Returns the rejection probability now, or {@link #CLOSED}. With {@code fromAllow}, also
-   * maintains the starved flag and reports state changes.
+   * Returns the rejection probability now, or {@link #CLOSED}, for allow(); also maintains the
+   * starved flag and reports state changes.
    */
-  private double probability(long now, boolean fromAllow) {
+  private double probability(long now) {
     Frame f = currentFrame(now);
     long cum = outcomes.sum();
-    long rejected = 0;
-    long forgivenAt = 0;
-    if (forgive) {
-      rejected = rejections.sum();
-      forgivenAt = forgiven;
+    double p = probabilityIn(f, cum, rejected(), forgivenAt());
+    if (forgive && p != CLOSED && !starved && ((cum - f.outcomes[newest()]) & LOW) == 0) {
+      starved = true;
     }
-    double p = probabilityIn(f, cum, rejected, forgivenAt);
-    if (fromAllow) {
-      if (forgive && p != CLOSED && !starved && ((cum - f.outcomes[newest()]) & LOW) == 0) {
-        starved = true;
-      }
-      if (notifier != null) {
-        State state = p == CLOSED ? State.CLOSED : State.OPEN;
-        State seen = reported;
-        if (seen != state && REPORTED.compareAndSet(this, seen, state)) {
-          notifier.stateChanged(snapshotAt(f));
-        }
+    if (notifier != null) {
+      State state = p == CLOSED ? State.CLOSED : State.OPEN;
+      State seen = reported;
+      if (seen != state && REPORTED.compareAndSet(this, seen, state)) {
+        notifier.stateChanged(snapshotAt(f));
       }
     }
     return p;
+  }
+
+  /** The cumulative count of rejections that may count as failures; 0 without forgive. */
+  private long rejected() {
+    return forgive ? rejections.sum() : 0;
+  }
+
+  /** The cumulative rejection count up to which rejections are forgiven; 0 without forgive. */
+  private long forgivenAt() {
+    return forgive ? forgiven : 0;
   }
 
   /** The larger of the whole window's and the recent window's probabilities, or CLOSED. */
@@ -393,12 +395,8 @@ public final class SreBreaker implements CircuitBreaker {
 
   private Snapshot snapshotAt(Frame f) {
     long cum = outcomes.sum();
-    long rejected = 0;
-    long forgivenAt = 0;
-    if (forgive) {
-      rejected = rejections.sum();
-      forgivenAt = forgiven;
-    }
+    long rejected = rejected();
+    long forgivenAt = forgivenAt();
     int oldest = buckets - 1;
     long total = requests(cum, f, oldest) + counted(rejected, f, oldest, forgivenAt);
     double p = probabilityIn(f, cum, rejected, forgivenAt);
@@ -415,7 +413,7 @@ public final class SreBreaker implements CircuitBreaker {
       return f;
     }
     long passed = (now - f.end) / bucketNanos + 1;
-    Frame next = f.advance(passed, bucketNanos, outcomes.sum(), forgive ? rejections.sum() : 0);
+    Frame next = f.advance(passed, bucketNanos, outcomes.sum(), rejected());
     return FRAME.compareAndSet(this, f, next) ? next : frame;
   }
 

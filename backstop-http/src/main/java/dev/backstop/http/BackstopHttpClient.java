@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.function.BiPredicate;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 
@@ -169,19 +170,7 @@ public final class BackstopHttpClient extends HttpClient {
   public <T> CompletableFuture<HttpResponse<T>> sendAsync(
       HttpRequest request, BodyHandler<T> responseBodyHandler) {
     Objects.requireNonNull(responseBodyHandler, "responseBodyHandler");
-    CircuitBreaker breaker = breaker(request);
-    NotAllowedException rejected = allow(breaker);
-    if (rejected != null) {
-      return CompletableFuture.failedFuture(rejected);
-    }
-    CompletableFuture<HttpResponse<T>> sent;
-    try {
-      sent = delegate.sendAsync(request, responseBodyHandler);
-    } catch (Throwable t) {
-      outcomes.record(breaker, null, t);
-      throw t;
-    }
-    return Pending.of(sent, breaker, outcomes);
+    return guarded(request, () -> delegate.sendAsync(request, responseBodyHandler));
   }
 
   /**
@@ -195,6 +184,16 @@ public final class BackstopHttpClient extends HttpClient {
       BodyHandler<T> responseBodyHandler,
       PushPromiseHandler<T> pushPromiseHandler) {
     Objects.requireNonNull(responseBodyHandler, "responseBodyHandler");
+    return guarded(
+        request, () -> delegate.sendAsync(request, responseBodyHandler, pushPromiseHandler));
+  }
+
+  /**
+   * The asynchronous path of both {@code sendAsync}s: asks the request's breaker, and if it
+   * allows, starts {@code send} and records the outcome once, before the returned future completes.
+   */
+  private <T> CompletableFuture<HttpResponse<T>> guarded(
+      HttpRequest request, Supplier<CompletableFuture<HttpResponse<T>>> send) {
     CircuitBreaker breaker = breaker(request);
     NotAllowedException rejected = allow(breaker);
     if (rejected != null) {
@@ -202,7 +201,7 @@ public final class BackstopHttpClient extends HttpClient {
     }
     CompletableFuture<HttpResponse<T>> sent;
     try {
-      sent = delegate.sendAsync(request, responseBodyHandler, pushPromiseHandler);
+      sent = send.get();
     } catch (Throwable t) {
       outcomes.record(breaker, null, t);
       throw t;
