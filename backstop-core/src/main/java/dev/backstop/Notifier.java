@@ -4,7 +4,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Calls a {@link BreakerListener} for one operation, so that a listener which throws never breaks
- * a request: the first failure is logged, later ones are dropped silently.
+ * a request: the first failure is logged, later ones are dropped silently. Once {@link #close()}d
+ * (its breaker left the group) it reports nothing more.
  */
 final class Notifier {
 
@@ -13,6 +14,7 @@ final class Notifier {
   private final BreakerListener listener;
   private final String operation;
   private final AtomicBoolean logged = new AtomicBoolean();
+  private volatile boolean closed;
 
   Notifier(BreakerListener listener, String operation) {
     this.listener = listener;
@@ -20,49 +22,80 @@ final class Notifier {
   }
 
   void allowed() {
+    if (closed) {
+      return;
+    }
     try {
       listener.allowed(operation);
-    } catch (RuntimeException | LinkageError e) {
+    } catch (Throwable e) {
       failed("allowed", e);
     }
   }
 
-  void rejected(double probability) {
+  void rejected() {
+    if (closed) {
+      return;
+    }
     try {
-      listener.rejected(operation, probability);
-    } catch (RuntimeException | LinkageError e) {
+      listener.rejected(operation);
+    } catch (Throwable e) {
       failed("rejected", e);
     }
   }
 
   void success() {
+    if (closed) {
+      return;
+    }
     try {
       listener.success(operation);
-    } catch (RuntimeException | LinkageError e) {
+    } catch (Throwable e) {
       failed("success", e);
     }
   }
 
   void failure() {
+    if (closed) {
+      return;
+    }
     try {
       listener.failure(operation);
-    } catch (RuntimeException | LinkageError e) {
+    } catch (Throwable e) {
       failed("failure", e);
     }
   }
 
+  void ignored() {
+    if (closed) {
+      return;
+    }
+    try {
+      listener.ignored(operation);
+    } catch (Throwable e) {
+      failed("ignored", e);
+    }
+  }
+
   void stateChanged(Snapshot snapshot) {
+    if (closed) {
+      return;
+    }
     try {
       listener.stateChanged(operation, snapshot);
-    } catch (RuntimeException | LinkageError e) {
+    } catch (Throwable e) {
       failed("stateChanged", e);
     }
   }
 
-  void removed() {
+  /** Reports the removal of the operation's breaker, once, and stops reporting. */
+  void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     try {
       listener.removed(operation);
-    } catch (RuntimeException | LinkageError e) {
+    } catch (Throwable e) {
       failed("removed", e);
     }
   }

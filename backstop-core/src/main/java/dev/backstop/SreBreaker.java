@@ -245,7 +245,7 @@ public final class SreBreaker implements CircuitBreaker {
     if (draw < probability) {
       if (!claimProbe(now)) {
         if (notifier != null) {
-          notifier.rejected(probability);
+          notifier.rejected();
         }
         throw rejection;
       }

@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import dev.backstop.testing.RecordingBreaker;
 import org.junit.jupiter.api.Test;
 
 class BreakerListenerTest {
@@ -30,8 +31,13 @@ class BreakerListenerTest {
     }
 
     @Override
-    public void rejected(String operation, double probability) {
-      events.add("rejected " + operation + " " + probability);
+    public void rejected(String operation) {
+      events.add("rejected " + operation);
+    }
+
+    @Override
+    public void ignored(String operation) {
+      events.add("ignored " + operation);
     }
 
     @Override
@@ -73,7 +79,7 @@ class BreakerListenerTest {
     recorder.events.clear();
     assertThatThrownBy(() -> b.allow(0.0)).isInstanceOf(NotAllowedException.class);
     assertThat(recorder.events)
-        .containsExactly("state db OPEN", "rejected db " + (202 - 1 / 0.6) / 203);
+        .containsExactly("state db OPEN", "rejected db");
     recorder.events.clear();
     ticker.advance(Duration.ofSeconds(3));
     b.allow(0.0);
@@ -164,5 +170,70 @@ class BreakerListenerTest {
     backstop.call("b", () -> 2);
     assertThat(recorder.events).containsExactly("removed a", "allowed b", "success b");
     assertThat(backstop.snapshots()).containsOnlyKeys("b");
+  }
+
+  @Test
+  void anyBreakerGetsEveryCallReportedWithItsOutcome() {
+    Recorder recorder = new Recorder();
+    RecordingBreaker custom = new RecordingBreaker("db");
+    Backstop backstop =
+        Backstop.builder().breakers(op -> custom).listener(recorder).ticker(ticker).build();
+    backstop.call("db", () -> 1);
+    assertThatThrownBy(() -> backstop.call("db", () -> { throw new IOException(); }))
+        .isInstanceOf(IOException.class);
+    assertThatThrownBy(() -> backstop.call("db", () -> { throw new InterruptedException(); }))
+        .isInstanceOf(InterruptedException.class);
+    custom.rejectAll();
+    assertThatThrownBy(() -> backstop.call("db", () -> 1)).isInstanceOf(NotAllowedException.class);
+    assertThat(recorder.events)
+        .containsExactly(
+            "allowed db", "success db", "allowed db", "failure db", "allowed db", "ignored db",
+            "rejected db");
+    assertThat(custom.counts()).isEqualTo(new RecordingBreaker.Counts(3, 1, 1, 1, 1));
+  }
+
+  @Test
+  void aBreakerRemovedFromItsGroupReportsNothingMore() {
+    Recorder recorder = new Recorder();
+    Backstop backstop = Backstop.builder().listener(recorder).ticker(ticker).build();
+    CircuitBreaker old = backstop.breaker("stream");
+    old.allow(); // a long stream starts
+    ticker.advance(Duration.ofMinutes(11));
+    backstop.call("other", () -> 1); // the sweep drops the idle "stream"
+    assertThat(backstop.contains("stream")).isFalse();
+    recorder.events.clear();
+    old.markSuccess(); // the stream ends after its breaker was dropped
+    backstop.call("stream", () -> 2); // a new breaker for the same operation
+    assertThat(recorder.events).containsExactly("allowed stream", "success stream");
+  }
+
+  @Test
+  void aListenerThatThrowsAnErrorNeverReachesTheCaller() {
+    AtomicInteger calls = new AtomicInteger();
+    BreakerListener broken =
+        new BreakerListener() {
+          @Override
+          public void success(String operation) {
+            calls.incrementAndGet();
+            throw new AssertionError("listener bug");
+          }
+
+          @Override
+          public void stateChanged(String operation, Snapshot snapshot) {
+            calls.incrementAndGet();
+            throw new StackOverflowError("listener bug");
+          }
+        };
+    Backstop backstop = Backstop.builder().listener(broken).ticker(ticker).build();
+    assertThat(backstop.call("op", () -> "fine")).isEqualTo("fine");
+    for (int i = 0; i < 300; i++) {
+      try {
+        backstop.call("op", () -> { throw new IOException(); });
+      } catch (IOException | NotAllowedException expected) {
+        // failing backend, then shed
+      }
+    }
+    assertThat(calls.get()).isGreaterThanOrEqualTo(2);
+    assertThat(backstop.snapshot("op").state()).isEqualTo(State.OPEN);
   }
 }

@@ -8,7 +8,6 @@ import dev.backstop.NotAllowedException;
 import dev.backstop.SreBreaker;
 import dev.backstop.micrometer.BackstopMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -106,7 +105,7 @@ public class BackstopBenchmarks {
   @State(Scope.Benchmark)
   public static class Middleware {
     final Backstop backstop = Backstop.create();
-    final Callable<String> action = () -> "ok";
+    final Backstop.Action<String, RuntimeException> action = () -> "ok";
     String operation = "users.get";
   }
 
@@ -122,7 +121,7 @@ public class BackstopBenchmarks {
   public static class Metered {
     final BackstopMetrics metrics = BackstopMetrics.create();
     final Backstop backstop = Backstop.builder().listener(metrics).build();
-    final Callable<String> action = () -> "ok";
+    final Backstop.Action<String, RuntimeException> action = () -> "ok";
     String operation = "users.get";
 
     @Setup(Level.Trial)

@@ -1,7 +1,6 @@
 package dev.backstop.drill;
 
 import dev.backstop.Backstop;
-import dev.backstop.Group;
 import dev.backstop.Snapshot;
 import dev.backstop.SreBreaker;
 import dev.backstop.State;
@@ -143,7 +142,7 @@ final class Live {
 
   private Backstop backstop() {
     return Backstop.builder()
-        .group(Group.builder(operation -> breaker.get().name(operation).build()).build())
+        .breakers(operation -> breaker.get().name(operation).build())
         .build();
   }
 

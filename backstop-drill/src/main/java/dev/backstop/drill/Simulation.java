@@ -2,7 +2,6 @@ package dev.backstop.drill;
 
 import dev.backstop.Backstop;
 import dev.backstop.CircuitBreaker;
-import dev.backstop.Group;
 import dev.backstop.NotAllowedException;
 import dev.backstop.Snapshot;
 import dev.backstop.SreBreaker;
@@ -11,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
-import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
 import java.util.function.DoubleSupplier;
@@ -89,8 +87,9 @@ public final class Simulation {
     SplittableRandom breakerRandom = root.split();
     DoubleSupplier draws = breakerRandom::nextDouble;
     CircuitBreaker[] made = new CircuitBreaker[1];
-    Group<CircuitBreaker> group =
-        Group.<CircuitBreaker>builder(
+    Backstop backstop =
+        Backstop.builder()
+            .breakers(
                 operation -> {
                   CircuitBreaker b =
                       Objects.requireNonNull(breaker.apply(ticker, draws), "breaker");
@@ -99,7 +98,6 @@ public final class Simulation {
                 })
             .ticker(ticker)
             .build();
-    Backstop backstop = Backstop.builder().group(group).build();
     Server server = new Server(backendRandom);
 
     long slotNanos = Timeline.SLOT.toNanos();
@@ -117,14 +115,12 @@ public final class Simulation {
           clock.set(ORIGIN + arrival);
           server.now = arrival;
           try {
-            backstop.call(OPERATION, server);
+            backstop.call(OPERATION, server::call);
             sent++;
           } catch (NotAllowedException e) {
             rejected++;
           } catch (BackendFailure e) {
             sent++;
-          } catch (Exception e) {
-            throw new IllegalStateException("the simulated backend cannot throw " + e, e);
           }
           arrival = sequence.next();
         }
@@ -182,7 +178,7 @@ public final class Simulation {
   }
 
   /** The simulated backend: answers at once according to the current phase's {@link Backend}. */
-  private static final class Server implements Callable<Void> {
+  private static final class Server {
     private final SplittableRandom random;
     private Backend backend;
     long now;
@@ -202,8 +198,7 @@ public final class Simulation {
       }
     }
 
-    @Override
-    public Void call() throws BackendFailure {
+    Void call() throws BackendFailure {
       if (!accepts()) {
         failed++;
         throw BackendFailure.INSTANCE;

@@ -316,7 +316,7 @@ class BackstopClientInterceptorTest {
     Channel refused =
         harness.guard(
             BackstopClientInterceptor.create(
-                Backstop.builder().group(dev.backstop.Group.create(op -> refusing)).build()));
+                Backstop.builder().breakers(op -> refusing).build()));
 
     assertThat(Harness.unary(refused, UNARY, "x").local()).isTrue();
     assertThat(Harness.unary(refused, UNARY, "x").local()).isTrue();

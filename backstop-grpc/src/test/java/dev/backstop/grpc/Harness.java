@@ -1,7 +1,6 @@
 package dev.backstop.grpc;
 
 import dev.backstop.Backstop;
-import dev.backstop.Group;
 import dev.backstop.SreBreaker;
 import dev.backstop.Ticker;
 import io.grpc.CallOptions;
@@ -57,22 +56,15 @@ final class Harness implements AutoCloseable {
   /** A {@code Backstop} whose breakers are {@link RecordingBreaker}s kept in {@link #breakers}. */
   Backstop recording() {
     return Backstop.builder()
-        .group(Group.create(op -> breakers.computeIfAbsent(op, RecordingBreaker::new)))
+        .breakers(op -> breakers.computeIfAbsent(op, RecordingBreaker::new))
         .build();
   }
 
   /** A {@code Backstop} of original-design SRE breakers on the fake ticker. */
   Backstop original() {
     return Backstop.builder()
-        .group(
-            Group.create(
-                op ->
-                    SreBreaker.original()
-                        .success(0.6)
-                        .request(100)
-                        .ticker(ticker)
-                        .name(op)
-                        .build()))
+        .breakers(
+            op -> SreBreaker.original().success(0.6).request(100).ticker(ticker).name(op).build())
         .build();
   }
 

@@ -47,7 +47,7 @@ class BuilderTest {
     CountingBreaker breaker = new CountingBreaker();
     BackstopHttpClient client =
         BackstopHttpClient.builder(JDK)
-            .backstop(Backstop.builder().group(dev.backstop.Group.create(op -> breaker)).build())
+            .backstop(Backstop.builder().breakers(op -> breaker).build())
             .build();
     HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:9/")).build();
     assertThatThrownBy(() -> client.send(null, BodyHandlers.discarding()))

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.backstop.Backstop;
 import dev.backstop.CircuitBreaker;
-import dev.backstop.Group;
 import dev.backstop.NotAllowedException;
 import dev.backstop.SreBreaker;
 import dev.backstop.Ticker;
@@ -44,7 +43,7 @@ class OutcomeTest {
 
   private final CountingBreaker breaker = new CountingBreaker();
   private final Backstop backstop =
-      Backstop.builder().group(Group.create(op -> breaker)).build();
+      Backstop.builder().breakers(op -> breaker).build();
   private TestServer server;
 
   @BeforeAll
@@ -119,9 +118,7 @@ class OutcomeTest {
         BackstopHttpClient.builder(jdk)
             .backstop(
                 Backstop.builder()
-                    .group(
-                        Group.create(
-                            op -> SreBreaker.original().name(op).ticker(frozen).build()))
+                    .breakers(op -> SreBreaker.original().name(op).ticker(frozen).build())
                     .build())
             .build();
     server.status(503);
@@ -366,7 +363,7 @@ class OutcomeTest {
         };
     BackstopHttpClient client =
         BackstopHttpClient.builder(jdk)
-            .backstop(Backstop.builder().group(Group.create(op -> broken)).build())
+            .backstop(Backstop.builder().breakers(op -> broken).build())
             .build();
     assertThat(client.sendAsync(get(), BodyHandlers.ofString()).get(10, SECONDS).body())
         .isEqualTo("status 200");

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.backstop.Backstop;
-import dev.backstop.Group;
 import dev.backstop.NotAllowedException;
 import dev.backstop.Snapshot;
 import dev.backstop.SreBreaker;
@@ -77,11 +76,8 @@ class SheddingTest {
   private Backstop original(double success) {
     Ticker ticker = now::get;
     return Backstop.builder()
-        .group(
-            Group.builder(
-                    op -> SreBreaker.original().success(success).name(op).ticker(ticker).build())
-                .ticker(ticker)
-                .build())
+        .breakers(op -> SreBreaker.original().success(success).name(op).ticker(ticker).build())
+        .ticker(ticker)
         .build();
   }
 

@@ -201,7 +201,7 @@ public final class BackstopMetrics implements BreakerListener {
   }
 
   @Override
-  public void rejected(String operation, double probability) {
+  public void rejected(String operation) {
     Operation o = find(operation);
     if (o != null) {
       o.rejected.increment();

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.backstop.Backstop;
-import dev.backstop.Group;
 import dev.backstop.NotAllowedException;
 import dev.backstop.SreBreaker;
 import dev.backstop.Ticker;
@@ -85,18 +84,9 @@ class HttpEndToEndTest {
     BackstopMetrics metrics = BackstopMetrics.create();
     Backstop backstop =
         Backstop.builder()
-            .group(
-                Group.builder(
-                        op ->
-                            SreBreaker.original()
-                                .request(10)
-                                .ticker(ticker)
-                                .name(op)
-                                .listener(metrics)
-                                .build())
-                    .ticker(ticker)
-                    .onRemoval((op, breaker) -> metrics.removed(op))
-                    .build())
+            .breakers(op -> SreBreaker.original().request(10).ticker(ticker).name(op).build())
+            .listener(metrics)
+            .ticker(ticker)
             .build();
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     metrics.monitor(backstop).bindTo(registry);

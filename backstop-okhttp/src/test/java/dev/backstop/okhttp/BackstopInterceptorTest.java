@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.backstop.Backstop;
-import dev.backstop.Group;
 import dev.backstop.Snapshot;
 import dev.backstop.SreBreaker;
 import dev.backstop.State;
@@ -39,10 +38,8 @@ class BackstopInterceptorTest {
   private final Ticker ticker = now::get;
   private final Backstop backstop =
       Backstop.builder()
-          .group(
-              Group.builder(op -> SreBreaker.original().ticker(ticker).name(op).build())
-                  .ticker(ticker)
-                  .build())
+          .breakers(op -> SreBreaker.original().ticker(ticker).name(op).build())
+          .ticker(ticker)
           .build();
   private final BackstopInterceptor interceptor = BackstopInterceptor.create(backstop);
   private final Calls calls = new Calls();

@@ -8,7 +8,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.backstop.Backstop;
-import dev.backstop.Group;
 import dev.backstop.NotAllowedException;
 import dev.backstop.okhttp.Calls.Result;
 import java.io.IOException;
@@ -46,7 +45,7 @@ class ContractTest {
 
   private Backstop backstop(Function<String, CountingBreaker> factory) {
     return Backstop.builder()
-        .group(Group.create(op -> breakers.computeIfAbsent(op, factory)))
+        .breakers(op -> breakers.computeIfAbsent(op, factory))
         .build();
   }
 
