@@ -212,6 +212,8 @@ class EndToEndTest {
     assertThat(((Number) JsonPath.read(snapshot, "$.accepts")).longValue()).isEqualTo(HEALTHY);
     assertThat(((Number) JsonPath.read(snapshot, "$.total")).longValue())
         .isEqualTo(HEALTHY + DEAD);
+    assertThat(((Number) JsonPath.read(snapshot, "$.probability")).doubleValue())
+        .isBetween(0.9, 1.0);
     String all = get("/actuator/backstop");
     assertThat((String) JsonPath.read(all, "$.operations['" + operation + "'].state"))
         .isEqualTo("OPEN");
