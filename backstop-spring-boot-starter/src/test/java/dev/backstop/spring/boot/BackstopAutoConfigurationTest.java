@@ -183,11 +183,11 @@ class BackstopAutoConfigurationTest {
   @Test
   void theApplicationsOwnBackstopReplacesIt() {
     runner
-        .withUserConfiguration(OwnBackstop.class)
+        .withUserConfiguration(Fixtures.OwnBackstop.class)
         .run(
             context -> {
               assertThat(context).hasSingleBean(Backstop.class);
-              assertThat(context.getBean(Backstop.class)).isSameAs(OwnBackstop.BACKSTOP);
+              assertThat(context.getBean(Backstop.class)).isSameAs(Fixtures.OwnBackstop.BACKSTOP);
             });
   }
 
@@ -206,7 +206,7 @@ class BackstopAutoConfigurationTest {
   @Test
   void aTickerBeanIsTheSourceOfTime() {
     runner
-        .withUserConfiguration(FakeTime.class)
+        .withUserConfiguration(Fixtures.FakeTime.class)
         .withPropertyValues("backstop.window=1s")
         .run(
             context -> {
@@ -259,24 +259,6 @@ class BackstopAutoConfigurationTest {
     CircuitBreaker breaker = context.getBean(Backstop.class).breaker(op);
     assertThat(breaker).isInstanceOf(SreBreaker.class);
     return ((SreBreaker) breaker).settings();
-  }
-
-  @Configuration(proxyBeanMethods = false)
-  static class OwnBackstop {
-    static final Backstop BACKSTOP = Backstop.create();
-
-    @Bean
-    Backstop myBackstop() {
-      return BACKSTOP;
-    }
-  }
-
-  @Configuration(proxyBeanMethods = false)
-  static class FakeTime {
-    @Bean
-    FakeTicker ticker() {
-      return new FakeTicker();
-    }
   }
 
   @Configuration(proxyBeanMethods = false)

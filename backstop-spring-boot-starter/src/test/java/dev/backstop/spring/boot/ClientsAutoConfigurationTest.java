@@ -95,7 +95,7 @@ class ClientsAutoConfigurationTest {
   @Test
   void disabledBackstopGuardsNothingEvenWithABackstopOfTheApplications() {
     runner
-        .withUserConfiguration(OwnBackstop.class)
+        .withUserConfiguration(Fixtures.OwnBackstop.class)
         .withPropertyValues("backstop.enabled=false")
         .run(
             context -> {
@@ -108,11 +108,11 @@ class ClientsAutoConfigurationTest {
   @Test
   void theApplicationsBackstopIsTheOneUsed() {
     runner
-        .withUserConfiguration(OwnBackstop.class)
+        .withUserConfiguration(Fixtures.OwnBackstop.class)
         .run(
             context ->
                 assertThat(context.getBean(BackstopRequestInterceptor.class).toString())
-                    .endsWith(OwnBackstop.BACKSTOP + ")"));
+                    .endsWith(Fixtures.OwnBackstop.BACKSTOP + ")"));
   }
 
   @Test
@@ -192,16 +192,6 @@ class ClientsAutoConfigurationTest {
   private static List<ClientHttpRequestInterceptor> restTemplateInterceptors(
       AssertableApplicationContext context) {
     return context.getBean(RestTemplateBuilder.class).build().getInterceptors();
-  }
-
-  @Configuration(proxyBeanMethods = false)
-  static class OwnBackstop {
-    static final Backstop BACKSTOP = Backstop.create();
-
-    @Bean
-    Backstop myBackstop() {
-      return BACKSTOP;
-    }
   }
 
   @Configuration(proxyBeanMethods = false)

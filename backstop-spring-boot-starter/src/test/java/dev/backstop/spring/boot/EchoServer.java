@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * described by hand (a UTF-8 string marshaller, so no protoc). It counts the calls that reach it
  * and answers {@code UNAVAILABLE} while {@link #dead}.
  */
-final class EchoServer implements AutoCloseable {
+final class EchoServer {
 
   static final MethodDescriptor.Marshaller<String> UTF8 =
       new MethodDescriptor.Marshaller<>() {
@@ -83,8 +83,7 @@ final class EchoServer implements AutoCloseable {
     return server.getPort();
   }
 
-  @Override
-  public void close() throws InterruptedException {
+  void stop() throws InterruptedException {
     server.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
   }
 }

@@ -89,7 +89,7 @@ class EndToEndTest {
 
   @AfterAll
   static void stopGrpcServer() throws InterruptedException {
-    grpcServer.close();
+    grpcServer.stop();
   }
 
   @BeforeEach
@@ -117,7 +117,7 @@ class EndToEndTest {
 
   @Test
   void restTemplateShedsADeadOriginAndRecovers() throws Exception {
-    var template = restTemplates.rootUri(origin()).build();
+    var template = restTemplates.baseUri(origin()).build();
     drill(
         origin(),
         () -> http(() -> template.getForEntity("/downstream/rest-template", String.class)),

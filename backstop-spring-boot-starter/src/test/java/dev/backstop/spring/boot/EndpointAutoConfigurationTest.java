@@ -29,7 +29,7 @@ class EndpointAutoConfigurationTest {
           .withConfiguration(
               AutoConfigurations.of(
                   BackstopAutoConfiguration.class, BackstopEndpointAutoConfiguration.class))
-          .withUserConfiguration(FakeTime.class);
+          .withUserConfiguration(Fixtures.FakeTime.class);
 
   @Test
   void theEndpointIsThereWhenExposed() {
@@ -42,6 +42,19 @@ class EndpointAutoConfigurationTest {
             "management.endpoints.web.exposure.include=backstop",
             "management.endpoint.backstop.access=NONE")
         .run(context -> assertThat(context).doesNotHaveBean(BackstopEndpoint.class));
+  }
+
+  @Test
+  void theEndpointShowsTheApplicationsOwnBackstop() {
+    runner
+        .withUserConfiguration(Fixtures.OwnBackstop.class)
+        .withPropertyValues("management.endpoints.web.exposure.include=backstop")
+        .run(
+            context -> {
+              Fixtures.OwnBackstop.BACKSTOP.breaker("mine").allow();
+              assertThat(context.getBean(BackstopEndpoint.class).operations().operations())
+                  .containsKey("mine");
+            });
   }
 
   @Test
@@ -140,13 +153,5 @@ class EndpointAutoConfigurationTest {
 
   private static Health health(AssertableApplicationContext context) {
     return context.getBean("backstopHealthIndicator", HealthIndicator.class).health();
-  }
-
-  @Configuration(proxyBeanMethods = false)
-  static class FakeTime {
-    @Bean
-    FakeTicker ticker() {
-      return new FakeTicker();
-    }
   }
 }

@@ -95,7 +95,7 @@ class MetricsAutoConfigurationTest {
   @Test
   void theApplicationsBackstopIsMonitoredAndReportsWhenItSaysSo() {
     runner
-        .withUserConfiguration(OwnBackstop.class)
+        .withUserConfiguration(OwnBackstopWithMetrics.class)
         .run(
             context -> {
               Backstop backstop = context.getBean(Backstop.class);
@@ -112,7 +112,7 @@ class MetricsAutoConfigurationTest {
   }
 
   @Configuration(proxyBeanMethods = false)
-  static class OwnBackstop {
+  static class OwnBackstopWithMetrics {
     @Bean
     Backstop myBackstop(BackstopMetrics metrics) {
       return Backstop.builder().listener(metrics).build();
