@@ -8,7 +8,8 @@ import dev.backstop.Backstop;
  * failureWhen} for {@code Backstop.call}, a breaker factory of your own, a listener. Declare one
  * or more as beans; they run in {@link org.springframework.core.annotation.Order order}. The
  * Micrometer auto-configuration registers one that sets the {@code BackstopMetrics} listener, so a
- * customizer that sets another listener replaces it if it runs later.
+ * customizer that sets another listener replaces it if it runs later. Each customizer is called
+ * once, on the thread that creates the {@code Backstop} bean.
  */
 @FunctionalInterface
 public interface BackstopBuilderCustomizer {

@@ -23,6 +23,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * application's startup with the builder's message naming the property, such as {@code
  * backstop.operations[users].success must be in (0, 1], was 1.5}.
  *
+ * <p>The breaker options and the group's bounds are {@code null} when unset. Instances are
+ * immutable and thread-safe.
+ *
  * @param enabled Whether to auto-configure Backstop at all. When false, nothing of Backstop is
  *     configured.
  * @param success Share of requests the backend must accept for a breaker to stay closed, in
