@@ -43,9 +43,10 @@ import org.springframework.web.client.ResourceAccessException;
  *       the breaker's {@link NotAllowedException}.
  *   <li><b>Outcome.</b> A response counts as a failure if {@link Builder#failureWhen failureWhen}
  *       holds for its status (by default 500, 503 or 504), else as a success: a 4xx is the
- *       backend's answer. An exception from the rest of the chain (connection refused, timeouts,
- *       resets) counts as a failure, unless it is or was caused by an interrupt, a cancellation or
- *       another guard's rejection, which are ignored ({@link Outcome#of}). The status is judged
+ *       backend's answer. An {@link IOException} from the rest of the chain (connection refused,
+ *       timeouts, resets) counts as a failure, unless it is or was caused by an interrupt, a
+ *       cancellation or another guard's rejection ({@link Outcome#of}); those, and any other
+ *       exception (the request failed on the client's side), are ignored. The status is judged
  *       when the response arrives; the body is read later, so an error while reading it is not
  *       counted.
  * </ul>
@@ -89,7 +90,7 @@ public final class BackstopRequestInterceptor implements ClientHttpRequestInterc
         }
       };
 
-  /** Exceptions from the chain: every one is a failure, unless Outcome.of ignores it. */
+  /** I/O errors from the chain: every one is a failure, unless Outcome.of ignores it. */
   private static final Predicate<Throwable> EVERY = t -> true;
 
   private final Backstop backstop;
@@ -134,9 +135,13 @@ public final class BackstopRequestInterceptor implements ClientHttpRequestInterc
     ClientHttpResponse response;
     try {
       response = execution.execute(request, body);
-    } catch (Throwable t) {
-      Outcome.of(t, EVERY).record(breaker);
-      throw t;
+    } catch (IOException e) {
+      Outcome.of(e, EVERY).record(breaker);
+      throw e;
+    } catch (RuntimeException | Error e) {
+      // Not an I/O failure: the request failed on the client's side (a bug, another guard).
+      breaker.markIgnored();
+      throw e;
     }
     HttpStatusCode status;
     try {

@@ -164,6 +164,25 @@ class BackstopRequestInterceptorTest {
   }
 
   @Test
+  void anExceptionOfTheClientsOwnIsIgnoredAndReachesTheCaller() {
+    IllegalStateException bug = new IllegalStateException("a later interceptor's bug");
+    RestClient client =
+        RestClient.builder()
+            .requestFactory(new JdkClientHttpRequestFactory())
+            .requestInterceptor(BackstopRequestInterceptor.create(backstop))
+            .requestInterceptor(
+                (request, body, execution) -> {
+                  throw bug;
+                })
+            .baseUrl(origin)
+            .build();
+
+    assertThatThrownBy(() -> status(client, "/x")).isSameAs(bug);
+    assertThat(received).hasValue(0);
+    assertThat(breakers.get(origin).counts()).isEqualTo(new Counts(1, 0, 0, 1, 0));
+  }
+
+  @Test
   void theOperationAttributeNamesTheBreaker() {
     RestClient client =
         client(
