@@ -1,0 +1,32 @@
+package dev.backstop.spring.boot;
+
+import dev.backstop.Backstop;
+import dev.backstop.testing.FakeTicker;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** User configurations that several context tests share. */
+final class Fixtures {
+
+  private Fixtures() {}
+
+  /** An application that defines its own Backstop, {@link #BACKSTOP}. */
+  @Configuration(proxyBeanMethods = false)
+  static class OwnBackstop {
+    static final Backstop BACKSTOP = Backstop.create();
+
+    @Bean
+    Backstop myBackstop() {
+      return BACKSTOP;
+    }
+  }
+
+  /** An application whose Ticker bean is a FakeTicker. */
+  @Configuration(proxyBeanMethods = false)
+  static class FakeTime {
+    @Bean
+    FakeTicker ticker() {
+      return new FakeTicker();
+    }
+  }
+}
