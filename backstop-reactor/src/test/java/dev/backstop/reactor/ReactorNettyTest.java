@@ -151,7 +151,10 @@ class ReactorNettyTest {
     backend.hang();
     HttpClient impatient = http.responseTimeout(Duration.ofMillis(200));
     assertThatThrownBy(
-            () -> get(impatient).transformDeferred(BackstopOperator.of(recording, "users.get")).block(WAIT))
+            () ->
+                get(impatient)
+                    .transformDeferred(BackstopOperator.of(recording, "users.get"))
+                    .block(WAIT))
         .isInstanceOf(ReadTimeoutException.class);
     assertThat(breaker.awaitMarks(1, WAIT)).isEqualTo(new Counts(1, 0, 1, 0, 0));
   }
@@ -190,7 +193,8 @@ class ReactorNettyTest {
   void aThousandCancelledCallsLeaveAHealthyBackendsBreakerClosed() throws Exception {
     RecordingBreaker breaker = new RecordingBreaker("users.get");
     Backstop recording = Backstop.builder().breakers(op -> breaker).build();
-    Mono<String> recorded = get(http).transformDeferred(BackstopOperator.of(recording, "users.get"));
+    Mono<String> recorded =
+        get(http).transformDeferred(BackstopOperator.of(recording, "users.get"));
     Mono<String> guarded = get(http).transformDeferred(operator());
     for (int i = 0; i < 1_000; i++) {
       recorded.subscribe().dispose();
@@ -232,7 +236,8 @@ class ReactorNettyTest {
     assertThat(breaker.counts()).isEqualTo(new Counts(2, 1, 0, 1, 0));
 
     backend.release();
-    assertThat(lines().transformDeferred(op).collectList().block(WAIT)).containsExactly("status 200");
+    assertThat(lines().transformDeferred(op).collectList().block(WAIT))
+        .containsExactly("status 200");
     assertThat(breaker.counts()).isEqualTo(new Counts(3, 2, 0, 1, 0));
   }
 

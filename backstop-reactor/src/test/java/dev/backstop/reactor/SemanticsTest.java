@@ -45,7 +45,8 @@ class SemanticsTest {
   void aRejectionIsAnErrorSignalAndTheSourceIsNeverSubscribed() {
     breaker.rejectAll();
     AtomicInteger subscribed = new AtomicInteger();
-    Mono<String> source = Mono.fromCallable(() -> "sent").doOnSubscribe(s -> subscribed.incrementAndGet());
+    Mono<String> source =
+        Mono.fromCallable(() -> "sent").doOnSubscribe(s -> subscribed.incrementAndGet());
     assertThatThrownBy(() -> source.transformDeferred(operator()).block(WAIT))
         .isSameAs(breaker.rejection());
     Flux<String> many = Flux.just("a", "b").doOnSubscribe(s -> subscribed.incrementAndGet());
@@ -139,7 +140,8 @@ class SemanticsTest {
   void aFluxThatFailsAfterValuesIsClassifiedOnItsError() {
     List<String> seen = new ArrayList<>();
     Flux<String> broken = Flux.concat(Flux.just("a", "b"), Flux.error(new IOException("reset")));
-    assertThatThrownBy(() -> broken.transformDeferred(operator()).doOnNext(seen::add).blockLast(WAIT))
+    assertThatThrownBy(
+            () -> broken.transformDeferred(operator()).doOnNext(seen::add).blockLast(WAIT))
         .hasCauseInstanceOf(IOException.class);
     assertThat(seen).containsExactly("a", "b");
     assertThat(breaker.counts()).isEqualTo(new Counts(1, 0, 1, 0, 0));
@@ -199,7 +201,8 @@ class SemanticsTest {
   @Test
   void retryWhenResubscribesAndSoAsksTheBreakerAgain() {
     AtomicInteger attempts = new AtomicInteger();
-    breaker.rejectWhen(n -> n == 1 || n == 3); // asks 0..4: allowed, rejected, allowed, rejected, allowed
+    // Asks 0 to 4: allowed, rejected, allowed, rejected, allowed.
+    breaker.rejectWhen(n -> n == 1 || n == 3);
     String value =
         Mono.defer(
                 () ->
