@@ -29,6 +29,7 @@ import org.apache.hc.client5.http.impl.DefaultHttpRequestRetryStrategy;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.http.protocol.HttpContext;
@@ -285,6 +286,44 @@ class ClassicClientTest {
     backend.release();
     assertThat(get(recorded).status()).isEqualTo(200);
     assertThat(breaker.counts()).isEqualTo(new Counts(1_021, 1, 0, 1_020, 0));
+  }
+
+  @Test
+  void aCallerInterruptedWhileWaitingForAConnectionIsIgnored() throws Exception {
+    CloseableHttpClient one =
+        track(
+            HttpClients.custom()
+                .setConnectionManager(
+                    PoolingHttpClientConnectionManagerBuilder.create()
+                        .setMaxConnPerRoute(1)
+                        .setMaxConnTotal(1)
+                        .build())
+                .addExecInterceptorBefore(
+                    ChainElement.RETRY.name(), BackstopExec.NAME, BackstopExec.create(recording))
+                .build());
+    backend.hang();
+    HttpGet holder = new HttpGet(backend.uri("/slow"));
+    Future<Result> held = threads.submit(() -> get(one, holder, null));
+    backend.awaitRequests(1, WAIT);
+    Future<Result> waiting = threads.submit(() -> get(one, new HttpGet(backend.uri("/")), null));
+    breakerAllows(2);
+    waiting.cancel(true); // interrupts the thread waiting for the only connection
+    assertThat(breaker.awaitMarks(1, WAIT)).isEqualTo(new Counts(2, 0, 0, 1, 0));
+    backend.release();
+    assertThat(held.get(WAIT.toSeconds(), TimeUnit.SECONDS).status()).isEqualTo(200);
+    assertThat(breaker.counts()).isEqualTo(new Counts(2, 1, 0, 1, 0));
+    assertThat(backend.requests()).isEqualTo(1);
+  }
+
+  /** Waits until the recording breaker has allowed {@code n} requests. */
+  private void breakerAllows(int n) throws InterruptedException {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (breaker.counts().allowed() < n) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new AssertionError("expected " + n + " allowed requests: " + breaker);
+      }
+      Thread.sleep(1); // polls another thread's progress, not a time window
+    }
   }
 
   @Test
