@@ -3,9 +3,14 @@ package dev.backstop;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.backstop.testing.FakeTicker;
+import dev.backstop.testing.HttpBackend;
 import dev.backstop.testing.RecordingBreaker;
 import dev.backstop.testing.RecordingBreaker.Counts;
 import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +28,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** callAsync with stages completed on other threads, cancelled and failing. */
+/**
+ * callAsync with stages completed on other threads, cancelled and failing, and around the JDK
+ * client's sendAsync against a real backend on loopback.
+ */
 class CallAsyncTest {
 
   private static final Duration WAIT = Duration.ofSeconds(10);
@@ -190,6 +198,82 @@ class CallAsyncTest {
     assertThat(c.inFlight()).isZero();
     assertThat(c.successes() + c.failures() + c.ignored()).isEqualTo(calls);
     assertThat(results).allMatch(CompletableFuture::isDone);
+  }
+
+  /**
+   * callAsync around the JDK client's sendAsync against a real backend: answers of 500 and above
+   * fail the stage, as a typical caller maps them.
+   */
+  private static CompletableFuture<Integer> get(Backstop b, HttpClient http, HttpBackend backend) {
+    HttpRequest request = HttpRequest.newBuilder(backend.uri("/users/1")).build();
+    return b.callAsync(
+        "users.get",
+        () ->
+            http.sendAsync(request, BodyHandlers.discarding())
+                .thenApply(
+                    response -> {
+                      if (response.statusCode() >= 500) {
+                        throw new CompletionException(
+                            new IOException("status " + response.statusCode()));
+                      }
+                      return response.statusCode();
+                    }));
+  }
+
+  /** Makes {@code n} calls one after another; returns how many were rejected locally. */
+  private static int send(Backstop b, HttpClient http, HttpBackend backend, int n) {
+    int rejected = 0;
+    for (int i = 0; i < n; i++) {
+      try {
+        get(b, http, backend).join();
+      } catch (CompletionException e) {
+        if (e.getCause() instanceof NotAllowedException) {
+          rejected++;
+        }
+      }
+    }
+    return rejected;
+  }
+
+  @Test
+  void aDeadBackendIsShedOverRealSocketsAndTheBreakerRecoversOnceItHeals() {
+    FakeTicker ticker = new FakeTicker();
+    Backstop b = Backstop.builder().ticker(ticker).build();
+    HttpClient http = HttpClient.newHttpClient();
+    try (HttpBackend backend = HttpBackend.start()) {
+      assertThat(send(b, http, backend, 50)).isZero();
+      ticker.advance(Duration.ofSeconds(1)); // the backend dies a second later
+      backend.status(503);
+      int calls = 1_000;
+      int rejected = send(b, http, backend, calls);
+      assertThat(rejected).isGreaterThan(calls * 9 / 10);
+      assertThat(backend.requests()).isEqualTo(50 + calls - rejected);
+      assertThat(b.snapshot("users.get").state()).isEqualTo(State.OPEN);
+
+      backend.status(200);
+      ticker.advance(Duration.ofSeconds(3));
+      int before = backend.requests();
+      assertThat(send(b, http, backend, 200)).isZero();
+      assertThat(backend.requests()).isEqualTo(before + 200);
+      assertThat(b.snapshot("users.get")).isEqualTo(new Snapshot(200, 200, 0, State.CLOSED));
+    }
+  }
+
+  @Test
+  void aThousandCancelledSendsToAHealthyBackendLeaveItsBreakerClosed() throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    Backstop healthy = Backstop.create();
+    try (HttpBackend backend = HttpBackend.start()) {
+      for (int i = 0; i < 1_000; i++) {
+        get(healthy, http, backend).cancel(true);
+        get(backstop, http, backend).cancel(true);
+      }
+      assertThat(breaker.counts()).isEqualTo(new Counts(1_000, 0, 0, 1_000, 0));
+      Snapshot s = healthy.snapshot("users.get");
+      assertThat(s.total()).isZero();
+      assertThat(s.state()).isEqualTo(State.CLOSED);
+      assertThat(get(healthy, http, backend).get(10, TimeUnit.SECONDS)).isEqualTo(200);
+    }
   }
 
   private static void race(CountDownLatch start, Runnable work) {

@@ -1,0 +1,33 @@
+package dev.backstop.reactor;
+
+import dev.backstop.CircuitBreaker;
+import reactor.core.CoreSubscriber;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxOperator;
+
+/** A {@link Flux} whose subscriptions are guarded by a {@link BackstopOperator}. */
+final class GuardedFlux<T> extends FluxOperator<T, T> {
+
+  private final BackstopOperator<T> operator;
+
+  GuardedFlux(Flux<? extends T> source, BackstopOperator<T> operator) {
+    super(source);
+    this.operator = operator;
+  }
+
+  @Override
+  public void subscribe(CoreSubscriber<? super T> actual) {
+    CircuitBreaker breaker = operator.allow(actual);
+    if (breaker != null) {
+      GuardedSubscriber.subscribe(source, actual, breaker, operator.failureWhen(), false);
+    }
+  }
+
+  @Override
+  public Object scanUnsafe(Attr key) {
+    if (key == Attr.RUN_STYLE) {
+      return Attr.RunStyle.SYNC;
+    }
+    return super.scanUnsafe(key);
+  }
+}
