@@ -264,11 +264,16 @@ class CallAsyncTest {
     HttpClient http = HttpClient.newHttpClient();
     Backstop healthy = Backstop.create();
     try (HttpBackend backend = HttpBackend.start()) {
+      int cancelled = 0;
       for (int i = 0; i < 1_000; i++) {
         get(healthy, http, backend).cancel(true);
-        get(backstop, http, backend).cancel(true);
+        if (get(backstop, http, backend).cancel(true)) {
+          cancelled++;
+        }
       }
-      assertThat(breaker.counts()).isEqualTo(new Counts(1_000, 0, 0, 1_000, 0));
+      // A send that the server answered before the cancel is a success; every other is ignored.
+      assertThat(breaker.counts()).isEqualTo(new Counts(1_000, 1_000 - cancelled, 0, cancelled, 0));
+      assertThat(cancelled).isGreaterThan(900);
       Snapshot s = healthy.snapshot("users.get");
       assertThat(s.total()).isZero();
       assertThat(s.state()).isEqualTo(State.CLOSED);
