@@ -1,5 +1,10 @@
 package dev.backstop.benchmarks;
 
+import static dev.backstop.benchmarks.Targets.LONG_ADDER;
+import static dev.backstop.benchmarks.Targets.NANO_TIME;
+
+import dev.backstop.benchmarks.JmhResults.Result;
+import dev.backstop.benchmarks.Targets.Check;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,21 +24,12 @@ import java.util.TreeSet;
  * Turns JMH JSON result files ({@code -rf json}) into the Markdown report of {@code RESULTS.md}: one
  * table row per benchmark with ns/op at 1 and 2 threads, each as a ratio to the {@code LongAdder}
  * and {@code nanoTime} baselines of the same run and thread count, allocation per operation, and
- * the check of Backstop's targets.
+ * the check of Backstop's {@link Targets}. {@link JmhResults} reads the files; this class renders.
  *
  * <p>Usage: {@code java -cp benchmarks.jar dev.backstop.benchmarks.Report --out FILE [--note TEXT]
  * JSON...}. Not thread-safe; it is a command.
  */
 public final class Report {
-
-  /** Below this many bytes per operation (after JMH's normalisation) counts as no allocation. */
-  static final double ZERO_BYTES = 0.5;
-
-  static final String LONG_ADDER = "Baselines.longAdder";
-  static final String NANO_TIME = "Baselines.nanoTime";
-  static final String HEALTHY = "BackstopBenchmarks.healthy";
-  static final String SHED = "BackstopBenchmarks.shed";
-  static final String BACKSTOP = "BackstopBenchmarks.";
 
   /** What each known benchmark measures, in table order. */
   static final Map<String, String> WHAT = new LinkedHashMap<>();
@@ -42,8 +38,8 @@ public final class Report {
     WHAT.put("Baselines.empty", "empty method (the harness alone)");
     WHAT.put(LONG_ADDER, "`LongAdder.increment()`");
     WHAT.put(NANO_TIME, "`System.nanoTime()`");
-    WHAT.put(HEALTHY, "SreBreaker allow + markSuccess, defaults (healthy path)");
-    WHAT.put(SHED, "SreBreaker rejecting: allow throws, markRejected (shed path)");
+    WHAT.put(Targets.HEALTHY, "SreBreaker allow + markSuccess, defaults (healthy path)");
+    WHAT.put(Targets.SHED, "SreBreaker rejecting: allow throws, markRejected (shed path)");
     WHAT.put("BackstopBenchmarks.failed", "SreBreaker allow + markFailed, kept closed");
     WHAT.put("BackstopBenchmarks.groupGet", "Group.get on an existing key");
     WHAT.put("BackstopBenchmarks.call", "Backstop.call with a trivial action");
@@ -65,36 +61,6 @@ public final class Report {
   private Report() {}
 
   /**
-   * One benchmark at one thread count.
-   *
-   * @param name the benchmark's class simple name and method, e.g. {@code Baselines.nanoTime}
-   * @param threads the number of benchmark threads
-   * @param score the average time, in {@code unit}
-   * @param error the half-width of JMH's 99.9 % confidence interval, or NaN if unknown
-   * @param unit the score's unit, e.g. {@code ns/op}
-   * @param bytes {@code gc.alloc.rate.norm} in B/op, or NaN if not profiled
-   * @param cpu {@link CpuTimeProfiler}'s {@code cpu.time.norm} in ns/op, or NaN if not profiled
-   * @param share {@link CpuTimeProfiler}'s {@code cpu.share}, or NaN if not profiled
-   */
-  record Result(
-      String name,
-      int threads,
-      double score,
-      double error,
-      String unit,
-      double bytes,
-      double cpu,
-      double share) {
-
-    /** This result with CPU time per operation as its score, or empty if not profiled. */
-    Optional<Result> onCpu() {
-      return Double.isNaN(cpu)
-          ? Optional.empty()
-          : Optional.of(new Result(name, threads, cpu, Double.NaN, "ns/op", bytes, cpu, share));
-    }
-  }
-
-  /**
    * Where and how the results were measured.
    *
    * @param date when the report was made
@@ -103,9 +69,6 @@ public final class Report {
    * @param note anything else worth knowing about the run, or empty
    */
   record Machine(String date, int cpus, String model, String note) {}
-
-  /** A target and whether the results meet it. */
-  record Check(String target, String measured, boolean met) {}
 
   /** Writes the report of the JSON files given on the command line. */
   public static void main(String[] args) throws IOException {
@@ -130,10 +93,10 @@ public final class Report {
     String jdk = "";
     String settings = "";
     for (Path input : inputs) {
-      String json = Files.readString(input, StandardCharsets.UTF_8);
-      results.addAll(parse(json));
-      jdk = jdk(json);
-      settings = settings(json);
+      JmhResults file = JmhResults.read(input);
+      results.addAll(file.results());
+      jdk = file.jdk();
+      settings = file.settings();
     }
     Machine machine =
         new Machine(
@@ -144,81 +107,14 @@ public final class Report {
             note);
     String report = render(results, machine, jdk, settings);
     Files.writeString(out, report, StandardCharsets.UTF_8);
-    List<Check> checks = checks(results);
+    List<Check> checks = Targets.check(results);
     long met = checks.stream().filter(Check::met).count();
     System.out.println("wrote " + out + ": " + met + " of " + checks.size() + " targets met");
   }
 
-  /** Reads the results of one JMH JSON file. */
-  static List<Result> parse(String json) {
-    List<Result> results = new ArrayList<>();
-    for (Object item : list(Json.parse(json), "results")) {
-      Map<String, Object> run = map(item, "result");
-      String benchmark = (String) run.get("benchmark");
-      String[] parts = benchmark.split("\\.");
-      String name =
-          parts.length < 2 ? benchmark : parts[parts.length - 2] + "." + parts[parts.length - 1];
-      Map<String, Object> primary = map(run.get("primaryMetric"), "primaryMetric");
-      double bytes = Double.NaN;
-      double cpu = Double.NaN;
-      double share = Double.NaN;
-      Object secondary = run.get("secondaryMetrics");
-      if (secondary != null) {
-        for (Map.Entry<String, Object> e : map(secondary, "secondaryMetrics").entrySet()) {
-          double value = number(map(e.getValue(), e.getKey()).get("score"));
-          if (e.getKey().endsWith("gc.alloc.rate.norm")) {
-            bytes = value;
-          } else if (e.getKey().endsWith("cpu.time.norm")) {
-            cpu = value;
-          } else if (e.getKey().endsWith("cpu.share")) {
-            share = value;
-          }
-        }
-      }
-      results.add(
-          new Result(
-              name,
-              (int) number(run.get("threads")),
-              number(primary.get("score")),
-              number(primary.get("scoreError")),
-              (String) primary.get("scoreUnit"),
-              bytes,
-              cpu,
-              share));
-    }
-    return results;
-  }
-
-  /** Returns the JVM that ran the first result of a JMH JSON file, e.g. its vendor version. */
-  static String jdk(String json) {
-    List<Object> runs = list(Json.parse(json), "results");
-    if (runs.isEmpty()) {
-      return "";
-    }
-    Map<String, Object> run = map(runs.get(0), "result");
-    return run.get("jdkVersion") + " (" + run.get("vmName") + " " + run.get("vmVersion") + ")";
-  }
-
-  /** Returns the forks, warmup and measurement of the first result of a JMH JSON file. */
-  static String settings(String json) {
-    List<Object> runs = list(Json.parse(json), "results");
-    if (runs.isEmpty()) {
-      return "";
-    }
-    Map<String, Object> run = map(runs.get(0), "result");
-    return String.format(
-        Locale.ROOT,
-        "%d fork, warmup %d × %s, measurement %d × %s",
-        (int) number(run.get("forks")),
-        (int) number(run.get("warmupIterations")),
-        run.get("warmupTime"),
-        (int) number(run.get("measurementIterations")),
-        run.get("measurementTime"));
-  }
-
   /** Renders the whole report. */
   static String render(List<Result> results, Machine machine, String jdk, String settings) {
-    List<Check> checks = checks(results);
+    List<Check> checks = Targets.check(results);
     long met = checks.stream().filter(Check::met).count();
     StringBuilder md = new StringBuilder();
     md.append("# Backstop benchmarks\n\n");
@@ -259,7 +155,7 @@ public final class Report {
               + " runs on a loaded machine; the targets above are on wall time.\n\n");
       md.append(table(onCpu, true));
       md.append("\nThe targets on CPU time:\n\n");
-      md.append(checkTable(checks(onCpu)));
+      md.append(checkTable(Targets.check(onCpu)));
     }
     return md.toString();
   }
@@ -310,82 +206,8 @@ public final class Report {
     return md.toString();
   }
 
-  /** Checks Backstop's targets; a target whose inputs were not measured is not met. */
-  static List<Check> checks(List<Result> results) {
-    List<Check> checks = new ArrayList<>();
-    Optional<Result> healthy = find(results, HEALTHY, 1);
-    Optional<Result> nano = find(results, NANO_TIME, 1);
-    Optional<Result> adder = find(results, LONG_ADDER, 1);
-    String target = "healthy, 1 thread ≤ 1.3 × (nanoTime + LongAdder)";
-    if (healthy.isPresent() && nano.isPresent() && adder.isPresent()) {
-      double limit = 1.3 * (nano.get().score() + adder.get().score());
-      checks.add(
-          new Check(
-              target,
-              format(
-                  "%.1f ≤ 1.3 × (%.1f + %.1f) = %.1f",
-                  healthy.get().score(), nano.get().score(), adder.get().score(), limit),
-              healthy.get().score() <= limit));
-    } else {
-      checks.add(new Check(target, "not measured", false));
-    }
-    for (String name : names(results)) {
-      if (!name.startsWith(BACKSTOP)) {
-        continue;
-      }
-      Optional<Result> one = find(results, name, 1);
-      Optional<Result> two = find(results, name, 2);
-      String t = name + ", 2 threads ≤ 1.5 × 1 thread";
-      if (one.isPresent() && two.isPresent()) {
-        double limit = 1.5 * one.get().score();
-        checks.add(
-            new Check(
-                t,
-                format("%.1f ≤ 1.5 × %.1f = %.1f", two.get().score(), one.get().score(), limit),
-                two.get().score() <= limit));
-      } else {
-        checks.add(new Check(t, "not measured", false));
-      }
-    }
-    for (int threads = 1; threads <= 2; threads++) {
-      Optional<Result> shed = find(results, SHED, threads);
-      Optional<Result> ok = find(results, HEALTHY, threads);
-      String t = "shed ≤ healthy and 0 B/op, " + threads + (threads == 1 ? " thread" : " threads");
-      if (shed.isPresent() && ok.isPresent()) {
-        Result s = shed.get();
-        checks.add(
-            new Check(
-                t,
-                format("%.1f ≤ %.1f, %s B/op", s.score(), ok.get().score(), bytes(s.bytes())),
-                s.score() <= ok.get().score() && s.bytes() < ZERO_BYTES));
-      } else {
-        checks.add(new Check(t, "not measured", false));
-      }
-    }
-    List<String> allocating = new ArrayList<>();
-    double most = Double.NaN;
-    boolean any = false;
-    for (Result r : results) {
-      if (r.name().startsWith(BACKSTOP)) {
-        any = true;
-        if (!(r.bytes() < ZERO_BYTES)) {
-          allocating.add(r.name() + " at " + r.threads() + " t: " + bytes(r.bytes()));
-        }
-        most = Double.isNaN(most) ? r.bytes() : Math.max(most, r.bytes());
-      }
-    }
-    String t = "every Backstop benchmark 0 B/op (< " + ZERO_BYTES + ")";
-    if (!any) {
-      checks.add(new Check(t, "not measured", false));
-    } else if (allocating.isEmpty()) {
-      checks.add(new Check(t, format("at most %.3f B/op", most), true));
-    } else {
-      checks.add(new Check(t, String.join("; ", allocating), false));
-    }
-    return checks;
-  }
-
-  private static List<String> names(List<Result> results) {
+  /** The benchmarks of {@code results}: the known ones in table order, then the others by name. */
+  static List<String> names(List<Result> results) {
     List<String> names = new ArrayList<>();
     for (String known : WHAT.keySet()) {
       if (results.stream().anyMatch(r -> r.name().equals(known))) {
@@ -398,7 +220,8 @@ public final class Report {
     return names;
   }
 
-  private static Optional<Result> find(List<Result> results, String name, int threads) {
+  /** The result of benchmark {@code name} at {@code threads} threads, if measured. */
+  static Optional<Result> find(List<Result> results, String name, int threads) {
     return results.stream()
         .filter(r -> r.name().equals(name) && r.threads() == threads)
         .findFirst();
@@ -421,7 +244,7 @@ public final class Report {
     return format("%.2f", r.get().score() / base.get().score());
   }
 
-  private static String bytes(double b) {
+  static String bytes(double b) {
     return Double.isNaN(b) ? "—" : format("%.1f", b);
   }
 
@@ -429,7 +252,7 @@ public final class Report {
     return Double.isNaN(share) ? "—" : format("%.0f %%", share * 100);
   }
 
-  private static String format(String pattern, Object... args) {
+  static String format(String pattern, Object... args) {
     return String.format(Locale.ROOT, pattern, args);
   }
 
@@ -444,31 +267,5 @@ public final class Report {
       // Not Linux: fall back to what the JVM knows.
     }
     return System.getProperty("os.arch");
-  }
-
-  private static double number(Object value) {
-    if (value instanceof Double d) {
-      return d;
-    }
-    if (value instanceof String s) {
-      return Double.parseDouble(s);
-    }
-    throw new IllegalArgumentException("expected a number, was " + value);
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> map(Object value, String what) {
-    if (value instanceof Map<?, ?> m) {
-      return (Map<String, Object>) m;
-    }
-    throw new IllegalArgumentException(what + " must be a JSON object, was " + value);
-  }
-
-  @SuppressWarnings("unchecked")
-  private static List<Object> list(Object value, String what) {
-    if (value instanceof List<?> l) {
-      return (List<Object>) l;
-    }
-    throw new IllegalArgumentException(what + " must be a JSON array, was " + value);
   }
 }
