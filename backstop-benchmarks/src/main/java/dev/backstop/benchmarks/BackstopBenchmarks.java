@@ -30,7 +30,9 @@ import org.openjdk.jmh.annotations.TearDown;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class BackstopBenchmarks {
 
-  /** The share of calls the shed benchmark's breaker must reject, checked around every iteration. */
+  /**
+   * The share of calls the shed benchmark's breaker must reject, checked around every iteration.
+   */
   static final double MIN_REJECT_SHARE = 0.99;
 
   /** A breaker with the default settings whose backend accepts everything. */
@@ -60,12 +62,14 @@ public class BackstopBenchmarks {
     }
   }
 
-  /** How long {@link #driveToShedding} may take before it gives up: far beyond any decision's age. */
+  /**
+   * How long {@link #driveToShedding} may take before it gives up: far beyond any decision's age.
+   */
   static final Duration SHEDDING_WITHIN = Duration.ofSeconds(10);
 
   /**
-   * Makes calls of a caller whose backend fails everything, in batches of 1 000, until a whole batch
-   * is rejected at {@link #MIN_REJECT_SHARE} or more, then checks that 10 000 more are too.
+   * Makes calls of a caller whose backend fails everything, in batches of 1 000, until a whole
+   * batch is rejected at {@link #MIN_REJECT_SHARE} or more, then checks that 10 000 more are too.
    *
    * <p>The breaker reuses a decision for up to a millisecond of its ticker's time, so a fixed
    * number of calls proves nothing: a machine that makes 10 000 calls within the millisecond after

@@ -3,6 +3,7 @@ package dev.backstop.benchmarks;
 import static dev.backstop.benchmarks.Targets.LONG_ADDER;
 import static dev.backstop.benchmarks.Targets.NANO_TIME;
 
+import dev.backstop.benchmarks.IntegrationAllocations.Census;
 import dev.backstop.benchmarks.JmhResults.Result;
 import dev.backstop.benchmarks.Targets.Check;
 import java.io.IOException;
@@ -21,13 +22,18 @@ import java.util.Optional;
 import java.util.TreeSet;
 
 /**
- * Turns JMH JSON result files ({@code -rf json}) into the Markdown report of {@code RESULTS.md}: one
- * table row per benchmark with ns/op at 1 and 2 threads, each as a ratio to the {@code LongAdder}
- * and {@code nanoTime} baselines of the same run and thread count, allocation per operation, and
- * the check of Backstop's {@link Targets}. {@link JmhResults} reads the files; this class renders.
+ * Turns JMH JSON result files ({@code -rf json}) into the Markdown report of {@code RESULTS.md}:
+ * one table row per benchmark with ns/op at 1 and 2 threads, each as a ratio to the {@code
+ * LongAdder} and {@code nanoTime} baselines of the same run and thread count, allocation per
+ * operation, and the check of Backstop's {@link Targets}. {@link JmhResults} reads the files; this
+ * class renders.
+ *
+ * <p>With the census of {@link IntegrationAllocations} ({@code --allocations}) it adds what each
+ * integration costs its client's call, and with {@link OperationMemory}'s measurement ({@code
+ * --memory}) the memory held per operation.
  *
  * <p>Usage: {@code java -cp benchmarks.jar dev.backstop.benchmarks.Report --out FILE [--note TEXT]
- * JSON...}. Not thread-safe; it is a command.
+ * [--allocations FILE] [--memory FILE] JSON...}. Not thread-safe; it is a command.
  */
 public final class Report {
 
@@ -58,7 +64,52 @@ public final class Report {
         "gRPC-java `AdaptiveThrottler` (grpc-rls 1.85.1), defaults");
   }
 
+  /** What the memory report says each class held per operation is. */
+  static final Map<String, String> HELD = new LinkedHashMap<>();
+
+  static {
+    HELD.put("[J", "the current `SreBreaker.Frame`'s two `long[bucket]` arrays");
+    HELD.put(
+        "java.util.concurrent.atomic.Striped64$Cell",
+        "`LongAdder` cells, made on contention, each padded against false sharing (`@Contended`)");
+    HELD.put("dev.backstop.SreBreaker", "the breaker");
+    HELD.put("java.util.concurrent.atomic.LongAdder", "`outcomes` and `rejections`");
+    HELD.put(
+        "java.time.Duration", "`window` and `probe` of the breaker's `Settings`, made per builder");
+    HELD.put("dev.backstop.SreBreaker$Settings", "the breaker's `settings()`");
+    HELD.put("dev.backstop.NotAllowedException", "the breaker's own rejection, carrying its name");
+    HELD.put("java.util.concurrent.ConcurrentHashMap$Node", "the group's map entry");
+    HELD.put("dev.backstop.SreBreaker$Frame", "the window's current frame");
+    HELD.put("dev.backstop.Group$Entry", "the group's entry (value, used flag, stamp)");
+    HELD.put("[B", "the operation name's bytes");
+    HELD.put("java.lang.String", "the operation name");
+    HELD.put("[Ljava.util.concurrent.ConcurrentHashMap$Node;", "the group map's table");
+    HELD.put("[Ljava.util.concurrent.atomic.Striped64$Cell;", "the `LongAdder`s' cell arrays");
+  }
+
   private Report() {}
+
+  /**
+   * Everything a report is made of.
+   *
+   * @param results the JMH results of every file
+   * @param jdk the JVM, as {@link JmhResults#jdk()}
+   * @param settings the JMH settings, as {@link JmhResults#settings()}
+   * @param censuses the integrations' allocation census, or empty
+   * @param memory the memory held per operation, or {@code null} if not measured
+   */
+  record Inputs(
+      List<Result> results,
+      String jdk,
+      String settings,
+      List<Census> censuses,
+      OperationMemory.Measurement memory) {
+
+    /** Only JMH results. */
+    Inputs(List<Result> results, String jdk, String settings) {
+      this(results, jdk, settings, List.of(), null);
+    }
+  }
 
   /**
    * Where and how the results were measured.
@@ -74,18 +125,25 @@ public final class Report {
   public static void main(String[] args) throws IOException {
     Path out = null;
     String note = "";
+    List<Census> censuses = List.of();
+    OperationMemory.Measurement memory = null;
     List<Path> inputs = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--out") && i + 1 < args.length) {
         out = Path.of(args[++i]);
       } else if (args[i].equals("--note") && i + 1 < args.length) {
         note = args[++i];
+      } else if (args[i].equals("--allocations") && i + 1 < args.length) {
+        censuses = IntegrationAllocations.read(Path.of(args[++i]));
+      } else if (args[i].equals("--memory") && i + 1 < args.length) {
+        memory = OperationMemory.read(Path.of(args[++i]));
       } else {
         inputs.add(Path.of(args[i]));
       }
     }
     if (out == null || inputs.isEmpty()) {
-      System.err.println("usage: Report --out FILE [--note TEXT] JSON...");
+      System.err.println(
+          "usage: Report --out FILE [--note TEXT] [--allocations FILE] [--memory FILE] JSON...");
       System.exit(2);
       return;
     }
@@ -105,16 +163,19 @@ public final class Report {
             Runtime.getRuntime().availableProcessors(),
             cpuModel(),
             note);
-    String report = render(results, machine, jdk, settings);
-    Files.writeString(out, report, StandardCharsets.UTF_8);
-    List<Check> checks = Targets.check(results);
+    Inputs in = new Inputs(results, jdk, settings, censuses, memory);
+    Files.writeString(out, render(in, machine), StandardCharsets.UTF_8);
+    List<Check> checks = Targets.check(results, censuses);
     long met = checks.stream().filter(Check::met).count();
     System.out.println("wrote " + out + ": " + met + " of " + checks.size() + " targets met");
   }
 
   /** Renders the whole report. */
-  static String render(List<Result> results, Machine machine, String jdk, String settings) {
-    List<Check> checks = Targets.check(results);
+  static String render(Inputs in, Machine machine) {
+    List<Check> checks = Targets.check(in.results(), in.censuses());
+    List<Result> results = in.results().stream().filter(r -> !integration(r)).toList();
+    String jdk = in.jdk();
+    String settings = in.settings();
     long met = checks.stream().filter(Check::met).count();
     StringBuilder md = new StringBuilder();
     md.append("# Backstop benchmarks\n\n");
@@ -146,6 +207,12 @@ public final class Report {
     md.append(table(results, false));
     md.append("\n## Targets\n\n");
     md.append(checkTable(checks));
+    if (!in.censuses().isEmpty() || in.results().stream().anyMatch(Report::integration)) {
+      md.append(integrations(in.results(), in.censuses()));
+    }
+    if (in.memory() != null) {
+      md.append(memory(in.memory()));
+    }
     if (!onCpu.isEmpty()) {
       md.append("\n## On-CPU time\n\n");
       md.append(
@@ -157,6 +224,173 @@ public final class Report {
       md.append("\nThe targets on CPU time:\n\n");
       md.append(checkTable(Targets.check(onCpu)));
     }
+    return md.toString();
+  }
+
+  private static boolean integration(Result r) {
+    return r.name().startsWith(Targets.INTEGRATION);
+  }
+
+  /** The section on what each integration adds to its client's call. */
+  static String integrations(List<Result> results, List<Census> censuses) {
+    StringBuilder md = new StringBuilder();
+    md.append("\n## Integrations\n\n");
+    md.append(
+        "Each client calling a server on loopback, plain and guarded by Backstop with its defaults"
+            + " (a healthy backend), in the same run at 1 thread: a unary gRPC call over the"
+            + " in-process transport (client and server on direct executors), and an HTTP/1.1 GET"
+            + " of a 2-byte body from a JDK `HttpServer` by the JDK `HttpClient` and by OkHttp"
+            + " (`Integrations`). Added is guarded − plain. B/op counts every thread of the JVM,"
+            + " the server's included, so it carries the noise of the clients' own kilobytes per"
+            + " call; the last column is exact: the objects per call that Backstop's own code"
+            + " allocates (`IntegrationAllocations`, below).\n\n");
+    md.append(
+        "| client | plain ns/op | guarded ns/op | added ns | added | plain B/op | guarded B/op"
+            + " | added B/op | Backstop's objects per call |\n");
+    md.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+    for (Targets.Integration i : Targets.INTEGRATIONS) {
+      Optional<Result> plain = find(results, i.plain(), 1);
+      Optional<Result> guarded = find(results, i.guarded(), 1);
+      Optional<Census> census = census(censuses, i.client());
+      boolean both = plain.isPresent() && guarded.isPresent();
+      md.append("| ").append(i.client());
+      md.append(" | ").append(plain.map(Report::time).orElse("—"));
+      md.append(" | ").append(guarded.map(Report::time).orElse("—"));
+      md.append(" | ")
+          .append(both ? format("%+.0f", guarded.get().score() - plain.get().score()) : "—");
+      md.append(" | ")
+          .append(
+              both
+                  ? format(
+                      "%+.1f %%",
+                      100 * (guarded.get().score() - plain.get().score()) / plain.get().score())
+                  : "—");
+      md.append(" | ").append(plain.map(r -> bytes(r.bytes())).orElse("—"));
+      md.append(" | ").append(guarded.map(r -> bytes(r.bytes())).orElse("—"));
+      md.append(" | ")
+          .append(
+              both && !Double.isNaN(plain.get().bytes())
+                  ? format("%+.1f", guarded.get().bytes() - plain.get().bytes())
+                  : "—");
+      md.append(" | ")
+          .append(census.map(c -> format("%.2f", c.backstopObjects())).orElse("—"))
+          .append(" |\n");
+    }
+    if (censuses.isEmpty()) {
+      return md.toString();
+    }
+    md.append(
+        "\nWhat Backstop's own code allocates per guarded call, by allocation site"
+            + " (`IntegrationAllocations`: JFR allocation events with thread-local allocation"
+            + " buffers off, so every object is counted; an object is Backstop's if its stack"
+            + " reaches a Backstop frame before any frame of the client's libraries):\n\n");
+    for (Census c : censuses) {
+      md.append("- ").append(c.client()).append(": ");
+      List<String> sites = new ArrayList<>();
+      double rest = 0;
+      for (IntegrationAllocations.Site site : c.sites()) {
+        if (site.objects() >= SITE) {
+          sites.add(format("%.2f ", site.objects()) + "`" + site.site() + "`");
+        } else {
+          rest += site.objects();
+        }
+      }
+      if (rest > 0) {
+        sites.add(format("%.3f", rest) + " at rarer sites (a new window frame every bucket)");
+      }
+      md.append(sites.isEmpty() ? "nothing" : String.join("; ", sites)).append('\n');
+    }
+    md.append(
+            "\n"
+                + "Everything the guarded call allocates beyond the plain call, by class, objects"
+                + " per call (class histograms of the whole heap around ")
+        .append(censuses.get(0).calls())
+        .append(
+            " calls per path without a collection; classes within "
+                + format("%.1f", IntegrationAllocations.NOISE)
+                + " objects per call left out). It includes what the client allocates because an"
+                + " interceptor is installed, and for the JDK `HttpClient` its selector thread's"
+                + " timing-dependent allocations:\n\n");
+    for (Census c : censuses) {
+      md.append("- ")
+          .append(c.client())
+          .append(
+              format(
+                  " (plain %.1f, guarded %.1f objects per call): ",
+                  c.plain().objects(), c.guarded().objects()));
+      List<String> classes = new ArrayList<>();
+      for (Histogram.Count count : c.added()) {
+        classes.add(format("%+.2f ", count.objects()) + "`" + count.name() + "`");
+      }
+      md.append(classes.isEmpty() ? "nothing" : String.join(", ", classes)).append('\n');
+    }
+    return md.toString();
+  }
+
+  /** Sites allocating at least this many objects per call are listed one by one. */
+  static final double SITE = 0.05;
+
+  /** The classes Backstop's code allocates per call, e.g. {@code " (GuardedCall 1.00)"}. */
+  static String classes(Census census) {
+    Map<String, Double> byClass = new LinkedHashMap<>();
+    for (IntegrationAllocations.Site site : census.sites()) {
+      if (site.objects() >= SITE) {
+        String type = site.site().substring(0, site.site().indexOf(' '));
+        byClass.merge(type.substring(type.lastIndexOf('.') + 1), site.objects(), Double::sum);
+      }
+    }
+    List<String> parts = new ArrayList<>();
+    byClass.forEach((type, objects) -> parts.add(type + format(" %.2f", objects)));
+    return parts.isEmpty() ? "" : " (" + String.join(", ", parts) + ")";
+  }
+
+  private static Optional<Census> census(List<Census> censuses, String client) {
+    return censuses.stream().filter(c -> c.client().equals(client)).findFirst();
+  }
+
+  /** The section on the memory held per idle operation. */
+  static String memory(OperationMemory.Measurement memory) {
+    StringBuilder md = new StringBuilder();
+    md.append("\n## Memory per operation\n\n");
+    md.append(
+        format(
+            "A `Backstop` with the default breakers, in a group that holds %,d operations"
+                + " (`OperationMemory`): the live heap it holds per operation, by class, from class"
+                + " histograms after a full collection. Each operation's name (`\"op-12345\"`) is"
+                + " held only by the group and counted.",
+            memory.operations()));
+    md.append(
+        " Classes below half a byte per operation are left out of the rows, not of the total.\n\n");
+    List<OperationMemory.Held> held = memory.held();
+    md.append("| class | what it is");
+    for (OperationMemory.Held h : held) {
+      md.append(" | after ").append(h.after()).append(": objects | B");
+    }
+    md.append(" |\n|---|---");
+    md.append("|--:|--:".repeat(held.size())).append("|\n");
+    List<String> names = new ArrayList<>();
+    for (OperationMemory.Held h : held) {
+      for (Histogram.Count c : h.classes()) {
+        if (!names.contains(c.name())) {
+          names.add(c.name());
+        }
+      }
+    }
+    for (String name : names) {
+      md.append("| `").append(name).append("` | ").append(HELD.getOrDefault(name, ""));
+      for (OperationMemory.Held h : held) {
+        Optional<Histogram.Count> c =
+            h.classes().stream().filter(x -> x.name().equals(name)).findFirst();
+        md.append(" | ").append(c.map(x -> format("%.2f", x.objects())).orElse("—"));
+        md.append(" | ").append(c.map(x -> format("%.1f", x.bytes())).orElse("—"));
+      }
+      md.append(" |\n");
+    }
+    md.append("| **total** | ");
+    for (OperationMemory.Held h : held) {
+      md.append(" | | **").append(format("%.0f", h.bytes())).append("**");
+    }
+    md.append(" |\n");
     return md.toString();
   }
 
@@ -227,7 +461,8 @@ public final class Report {
         .findFirst();
   }
 
-  private static Optional<Result> find(List<Result> results, String name, Optional<Integer> threads) {
+  private static Optional<Result> find(
+      List<Result> results, String name, Optional<Integer> threads) {
     return threads.flatMap(t -> find(results, name, t));
   }
 

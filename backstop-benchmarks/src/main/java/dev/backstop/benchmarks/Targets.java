@@ -4,14 +4,15 @@ import static dev.backstop.benchmarks.Report.bytes;
 import static dev.backstop.benchmarks.Report.find;
 import static dev.backstop.benchmarks.Report.format;
 
+import dev.backstop.benchmarks.IntegrationAllocations.Census;
 import dev.backstop.benchmarks.JmhResults.Result;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * Backstop's performance targets, each checked on results of one run: every figure is compared
- * with a baseline or another benchmark measured in the same run, never with a fixed number of
+ * Backstop's performance targets, each checked on results of one run: every figure is compared with
+ * a baseline or another benchmark measured in the same run, never with a fixed number of
  * nanoseconds. A target whose inputs were not measured is not met.
  */
 final class Targets {
@@ -25,13 +26,43 @@ final class Targets {
   static final String SHED = "BackstopBenchmarks.shed";
   static final String BACKSTOP = "BackstopBenchmarks.";
 
+  /** What an integration may add to its client's call on loopback: 5 %. */
+  static final double INTEGRATION_TIME = 1.05;
+
+  /** How many objects per call Backstop's own code may allocate in an integration. */
+  static final double INTEGRATION_OBJECTS = 1;
+
+  /** The benchmarks of the integrations all start with this. */
+  static final String INTEGRATION = "Integrations.";
+
+  /** An integration: its client, as the census names it, and its plain and guarded benchmarks. */
+  record Integration(String client, String plain, String guarded) {}
+
+  static final List<Integration> INTEGRATIONS =
+      List.of(
+          new Integration(Integrations.GRPC, "Integrations.grpcPlain", "Integrations.grpcGuarded"),
+          new Integration(
+              Integrations.JDK_HTTP,
+              "Integrations.httpClientPlain",
+              "Integrations.httpClientGuarded"),
+          new Integration(
+              Integrations.OKHTTP, "Integrations.okHttpPlain", "Integrations.okHttpGuarded"));
+
   /** A target and whether the results meet it. */
   record Check(String target, String measured, boolean met) {}
 
   private Targets() {}
 
-  /** Checks Backstop's targets; a target whose inputs were not measured is not met. */
+  /** Checks the targets on JMH results alone, without the integrations' allocation census. */
   static List<Check> check(List<Result> results) {
+    return check(results, List.of());
+  }
+
+  /**
+   * Checks Backstop's targets; a target whose inputs were not measured is not met. The
+   * integrations' targets are checked if the run measured any integration.
+   */
+  static List<Check> check(List<Result> results, List<Census> censuses) {
     List<Check> checks = new ArrayList<>();
     Optional<Result> healthy = find(results, HEALTHY, 1);
     Optional<Result> nano = find(results, NANO_TIME, 1);
@@ -102,6 +133,56 @@ final class Targets {
     } else {
       checks.add(new Check(t, String.join("; ", allocating), false));
     }
+    if (!censuses.isEmpty() || results.stream().anyMatch(r -> r.name().startsWith(INTEGRATION))) {
+      for (Integration integration : INTEGRATIONS) {
+        checks.add(time(integration, results));
+        checks.add(objects(integration, censuses));
+      }
+    }
     return checks;
+  }
+
+  /** The guarded call's time within {@link #INTEGRATION_TIME} of the plain call's, at 1 thread. */
+  private static Check time(Integration integration, List<Result> results) {
+    String t =
+        integration.client()
+            + ": guarded call ≤ "
+            + format("%.2f", INTEGRATION_TIME)
+            + " × plain call, 1 thread";
+    Optional<Result> plain = find(results, integration.plain(), 1);
+    Optional<Result> guarded = find(results, integration.guarded(), 1);
+    if (plain.isEmpty() || guarded.isEmpty()) {
+      return new Check(t, "not measured", false);
+    }
+    double p = plain.get().score();
+    double g = guarded.get().score();
+    double limit = INTEGRATION_TIME * p;
+    return new Check(
+        t,
+        format(
+            "%.0f ≤ %.2f × %.0f = %.0f ns (%+.1f %%)",
+            g, INTEGRATION_TIME, p, limit, 100 * (g - p) / p),
+        g <= limit);
+  }
+
+  /**
+   * What Backstop's code allocates per call, from the census, within {@link #INTEGRATION_OBJECTS}.
+   */
+  private static Check objects(Integration integration, List<Census> censuses) {
+    String t =
+        integration.client()
+            + ": Backstop's code allocates ≤ "
+            + format("%.0f", INTEGRATION_OBJECTS)
+            + " object per call";
+    Optional<Census> census =
+        censuses.stream().filter(c -> c.client().equals(integration.client())).findFirst();
+    if (census.isEmpty()) {
+      return new Check(t, "not measured", false);
+    }
+    double objects = census.get().backstopObjects();
+    return new Check(
+        t,
+        format("%.2f per call", objects) + Report.classes(census.get()),
+        objects <= INTEGRATION_OBJECTS);
   }
 }

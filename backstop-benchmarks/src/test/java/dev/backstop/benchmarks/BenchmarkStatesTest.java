@@ -30,10 +30,10 @@ class BenchmarkStatesTest {
   }
 
   /**
-   * However many calls fit in the lifetime of one decision: a ticker that moves 10 ns per call is
-   * a machine about five times this one, where the first decision, made on an empty window, lets
-   * 100 000 calls through; one that moves 1 µs is a slow one. A fixed number of calls left the
-   * first kind with a breaker that rejected nothing yet.
+   * However many calls fit in the lifetime of one decision: a ticker that moves 10 ns per call is a
+   * machine about five times this one, where the first decision, made on an empty window, lets 100
+   * 000 calls through; one that moves 1 µs is a slow one. A fixed number of calls left the first
+   * kind with a breaker that rejected nothing yet.
    */
   @Test
   void sheddingSetupWaitsForRejectionsHoweverManyCallsFitInOneDecision() {

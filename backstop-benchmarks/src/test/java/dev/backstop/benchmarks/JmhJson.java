@@ -22,7 +22,9 @@ final class JmhJson {
     String cpuMetrics =
         cpu == null
             ? ""
-            : ", \"cpu.time.norm\": {\"score\": " + cpu + ", \"scoreUnit\": \"ns/op\"},"
+            : ", \"cpu.time.norm\": {\"score\": "
+                + cpu
+                + ", \"scoreUnit\": \"ns/op\"},"
                 + " \"cpu.share\": {\"score\": 0.5, \"scoreUnit\": \"share\"}";
     String gc =
         bytes == null
@@ -36,11 +38,11 @@ final class JmhJson {
     return String.format(
         Locale.ROOT,
         "{\"jmhVersion\": \"1.37\", \"benchmark\": \"%s\", \"mode\": \"avgt\", \"threads\": %d,"
-            + " \"forks\": 1, \"jdkVersion\": \"17.0.15\", \"vmName\": \"OpenJDK 64-Bit Server VM\","
-            + " \"vmVersion\": \"17.0.15+6\", \"warmupIterations\": 3, \"warmupTime\": \"1 s\","
-            + " \"measurementIterations\": 5, \"measurementTime\": \"1 s\","
-            + " \"primaryMetric\": {\"score\": %s, \"scoreError\": %s, \"scoreConfidence\": [1, 2],"
-            + " \"scoreUnit\": \"ns/op\", \"rawData\": [[1.0, 2.0]]}%s}",
+            + " \"forks\": 1, \"jdkVersion\": \"17.0.15\", \"vmName\": \"OpenJDK 64-Bit Server"
+            + " VM\", \"vmVersion\": \"17.0.15+6\", \"warmupIterations\": 3, \"warmupTime\": \"1"
+            + " s\", \"measurementIterations\": 5, \"measurementTime\": \"1 s\", \"primaryMetric\":"
+            + " {\"score\": %s, \"scoreError\": %s, \"scoreConfidence\": [1, 2], \"scoreUnit\":"
+            + " \"ns/op\", \"rawData\": [[1.0, 2.0]]}%s}",
         benchmark,
         threads,
         score,
@@ -60,7 +62,12 @@ final class JmhJson {
               run(P + "Baselines.nanoTime", 1, "17.0", "\"NaN\"", "0.002", "8.0"),
               run(P + "BackstopBenchmarks.healthy", 1, "30.0", "1.25", "0.004", "16.0"),
               run(P + "BackstopBenchmarks.shed", 1, "12.0", "0.5", "0.003", "6.0"),
-              run("io.grpc.rls.GrpcAdaptiveThrottler.grpcAdaptiveThrottler", 1, "120.0", "3", "40.25"))
+              run(
+                  "io.grpc.rls.GrpcAdaptiveThrottler.grpcAdaptiveThrottler",
+                  1,
+                  "120.0",
+                  "3",
+                  "40.25"))
           + "\n]\n";
 
   /** A two-thread file: healthy 50 > 1.5 × 30; shed 60 > healthy 50 and allocates. */

@@ -3,6 +3,9 @@ package dev.backstop.benchmarks;
 import static dev.backstop.benchmarks.JmhJson.both;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.backstop.benchmarks.Histogram.Count;
+import dev.backstop.benchmarks.IntegrationAllocations.Census;
+import dev.backstop.benchmarks.IntegrationAllocations.Site;
 import dev.backstop.benchmarks.JmhResults.Result;
 import dev.backstop.benchmarks.Targets.Check;
 import java.io.IOException;
@@ -48,5 +51,68 @@ class TargetsTest {
             new Check("shed ≤ healthy and 0 B/op, 1 thread", "not measured", false),
             new Check("shed ≤ healthy and 0 B/op, 2 threads", "not measured", false),
             new Check("every Backstop benchmark 0 B/op (< 0.5)", "at most 0.000 B/op", true));
+  }
+
+  @Test
+  void checksWhatEachIntegrationAddsWhenTheRunMeasuredIntegrations() {
+    List<Result> results =
+        List.of(
+            result("Integrations.grpcPlain", 8000),
+            result("Integrations.grpcGuarded", 8300),
+            result("Integrations.httpClientPlain", 60000),
+            result("Integrations.httpClientGuarded", 64000));
+    List<Census> censuses =
+        List.of(
+            census(Integrations.GRPC, 2.0),
+            census(Integrations.JDK_HTTP, 1.0),
+            census(Integrations.OKHTTP, 0.01));
+
+    assertThat(Targets.check(results, censuses))
+        .filteredOn(c -> c.target().contains("call"))
+        .containsExactly(
+            new Check(
+                "gRPC in-process unary: guarded call ≤ 1.05 × plain call, 1 thread",
+                "8300 ≤ 1.05 × 8000 = 8400 ns (+3.8 %)",
+                true),
+            new Check(
+                "gRPC in-process unary: Backstop's code allocates ≤ 1 object per call",
+                "2.00 per call (Thing 2.00)",
+                false),
+            new Check(
+                "JDK HttpClient GET, HTTP/1.1 loopback: guarded call ≤ 1.05 × plain call, 1 thread",
+                "64000 ≤ 1.05 × 60000 = 63000 ns (+6.7 %)",
+                false),
+            new Check(
+                "JDK HttpClient GET, HTTP/1.1 loopback: Backstop's code allocates ≤ 1 object per"
+                    + " call",
+                "1.00 per call (Thing 1.00)",
+                true),
+            new Check(
+                "OkHttp GET, HTTP/1.1 loopback: guarded call ≤ 1.05 × plain call, 1 thread",
+                "not measured",
+                false),
+            new Check(
+                "OkHttp GET, HTTP/1.1 loopback: Backstop's code allocates ≤ 1 object per call",
+                "0.01 per call",
+                true));
+  }
+
+  @Test
+  void aRunWithoutIntegrationsHasNoIntegrationTargets() throws IOException {
+    assertThat(Targets.check(both())).noneMatch(c -> c.target().contains("guarded call"));
+  }
+
+  private static Result result(String name, double score) {
+    return new Result(name, 1, score, 1, "ns/op", 30000, Double.NaN, Double.NaN);
+  }
+
+  private static Census census(String client, double objects) {
+    return new Census(
+        client,
+        100,
+        new Count("plain", 100, 1000),
+        new Count("guarded", 100 + objects, 1000 + 16 * objects),
+        List.of(),
+        List.of(new Site("a.Thing <- A.b:1", objects)));
   }
 }
