@@ -25,6 +25,14 @@ final class Targets {
   static final String HEALTHY = "BackstopBenchmarks.healthy";
   static final String SHED = "BackstopBenchmarks.shed";
   static final String BACKSTOP = "BackstopBenchmarks.";
+  static final String CALL = "BackstopBenchmarks.call";
+  static final String FAILSAFE = "Alternatives.failsafeDefault";
+
+  /** The healthy path's budget in {@code LongAdder.increment()}s, at 1 and at 2 threads. */
+  static final double HEALTHY_ADDERS = 3;
+
+  /** What {@code Backstop.call} may cost beyond the healthy path, in ns. */
+  static final double CALL_NANOS = 10;
 
   /** What an integration may add to its client's call on loopback: 5 %. */
   static final double INTEGRATION_TIME = 1.05;
@@ -80,6 +88,7 @@ final class Targets {
     } else {
       checks.add(new Check(target, "not measured", false));
     }
+    checks.addAll(withoutClock(results));
     for (String name : Report.names(results)) {
       if (!name.startsWith(BACKSTOP)) {
         continue;
@@ -184,5 +193,65 @@ final class Targets {
         t,
         format("%.2f per call", objects) + Report.classes(census.get()),
         objects <= INTEGRATION_OBJECTS);
+  }
+
+  /**
+   * The targets of a hot path without a clock read per call: healthy ≤ {@link #HEALTHY_ADDERS} ×
+   * {@code LongAdder} at 1 and 2 threads, healthy below Failsafe's default at 1 thread, and {@code
+   * Backstop.call} ≤ healthy + {@link #CALL_NANOS} ns at 1 and 2 threads.
+   */
+  private static List<Check> withoutClock(List<Result> results) {
+    List<Check> checks = new ArrayList<>();
+    for (int threads = 1; threads <= 2; threads++) {
+      Optional<Result> healthy = find(results, HEALTHY, threads);
+      Optional<Result> adder = find(results, LONG_ADDER, threads);
+      String t = format("healthy ≤ %.0f × LongAdder, %s", HEALTHY_ADDERS, threads(threads));
+      if (healthy.isPresent() && adder.isPresent()) {
+        double limit = HEALTHY_ADDERS * adder.get().score();
+        checks.add(
+            new Check(
+                t,
+                format(
+                    "%.1f ≤ %.0f × %.1f = %.1f",
+                    healthy.get().score(), HEALTHY_ADDERS, adder.get().score(), limit),
+                healthy.get().score() <= limit));
+      } else {
+        checks.add(new Check(t, "not measured", false));
+      }
+    }
+    Optional<Result> healthy = find(results, HEALTHY, 1);
+    Optional<Result> failsafe = find(results, FAILSAFE, 1);
+    String t = "healthy < Failsafe's default, 1 thread";
+    if (healthy.isPresent() && failsafe.isPresent()) {
+      checks.add(
+          new Check(
+              t,
+              format("%.1f < %.1f", healthy.get().score(), failsafe.get().score()),
+              healthy.get().score() < failsafe.get().score()));
+    } else {
+      checks.add(new Check(t, "not measured", false));
+    }
+    for (int threads = 1; threads <= 2; threads++) {
+      Optional<Result> call = find(results, CALL, threads);
+      Optional<Result> ok = find(results, HEALTHY, threads);
+      String c = format("Backstop.call ≤ healthy + %.0f ns, %s", CALL_NANOS, threads(threads));
+      if (call.isPresent() && ok.isPresent()) {
+        double limit = ok.get().score() + CALL_NANOS;
+        checks.add(
+            new Check(
+                c,
+                format(
+                    "%.1f ≤ %.1f + %.0f = %.1f",
+                    call.get().score(), ok.get().score(), CALL_NANOS, limit),
+                call.get().score() <= limit));
+      } else {
+        checks.add(new Check(c, "not measured", false));
+      }
+    }
+    return checks;
+  }
+
+  private static String threads(int threads) {
+    return threads + (threads == 1 ? " thread" : " threads");
   }
 }

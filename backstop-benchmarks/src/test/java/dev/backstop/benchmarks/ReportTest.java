@@ -64,7 +64,7 @@ class ReportTest {
                 + "- JMH 1.37: 1 fork, warmup 3 × 1 s, measurement 5 × 1 s, `-prof gc`,"
                 + " `-prof dev.backstop.benchmarks.CpuTimeProfiler`\n"
                 + "- note: shared with other builds\n"
-                + "- targets: 2 of 6 met\n\n")
+                + "- targets: 2 of 11 met\n\n")
         .contains(Report.table(both(), false))
         .contains(
             "| shed ≤ healthy and 0 B/op, 2 threads | 60.0 ≤ 50.0, 16.0 B/op | **no** |\n"
@@ -76,6 +76,11 @@ class ReportTest {
         .endsWith(
             "| healthy, 1 thread ≤ 1.3 × (nanoTime + LongAdder) | 16.0 ≤ 1.3 × (8.0 + 4.0) = 15.6 |"
                 + " **no** |\n"
+                + "| healthy ≤ 3 × LongAdder, 1 thread | 16.0 ≤ 3 × 4.0 = 12.0 | **no** |\n"
+                + "| healthy ≤ 3 × LongAdder, 2 threads | not measured | **no** |\n"
+                + "| healthy < Failsafe's default, 1 thread | not measured | **no** |\n"
+                + "| Backstop.call ≤ healthy + 10 ns, 1 thread | not measured | **no** |\n"
+                + "| Backstop.call ≤ healthy + 10 ns, 2 threads | not measured | **no** |\n"
                 + "| BackstopBenchmarks.healthy, 2 threads ≤ 1.5 × 1 thread | not measured | **no**"
                 + " |\n"
                 + "| BackstopBenchmarks.shed, 2 threads ≤ 1.5 × 1 thread | not measured | **no**"
@@ -99,7 +104,7 @@ class ReportTest {
         new String[] {"--out", out.toString(), "--note", "n", one.toString(), two.toString()});
 
     String md = Files.readString(out, StandardCharsets.UTF_8);
-    assertThat(md).contains("- note: n\n").contains("- targets: 2 of 6 met\n");
+    assertThat(md).contains("- note: n\n").contains("- targets: 2 of 11 met\n");
     assertThat(md).contains(Report.table(both(), false));
   }
 
@@ -137,7 +142,7 @@ class ReportTest {
             new Machine("2026-01-02 03:04 UTC", 2, "Some CPU", ""));
 
     assertThat(md)
-        .contains("- targets: 3 of 12 met\n")
+        .contains("- targets: 3 of 17 met\n")
         .doesNotContain("| Integrations.grpcPlain |")
         .contains(
             "| gRPC in-process unary | 8000.0 ± 100.0 | 8399.0 ± 120.0 | +399 | +5.0 % | 3000.0"

@@ -22,6 +22,11 @@ class TargetsTest {
                 "healthy, 1 thread ≤ 1.3 × (nanoTime + LongAdder)",
                 "30.0 ≤ 1.3 × (17.0 + 8.0) = 32.5",
                 true),
+            new Check("healthy ≤ 3 × LongAdder, 1 thread", "30.0 ≤ 3 × 8.0 = 24.0", false),
+            new Check("healthy ≤ 3 × LongAdder, 2 threads", "50.0 ≤ 3 × 10.0 = 30.0", false),
+            new Check("healthy < Failsafe's default, 1 thread", "not measured", false),
+            new Check("Backstop.call ≤ healthy + 10 ns, 1 thread", "not measured", false),
+            new Check("Backstop.call ≤ healthy + 10 ns, 2 threads", "not measured", false),
             new Check(
                 "BackstopBenchmarks.healthy, 2 threads ≤ 1.5 × 1 thread",
                 "50.0 ≤ 1.5 × 30.0 = 45.0",
@@ -46,6 +51,11 @@ class TargetsTest {
     assertThat(Targets.check(onlyHealthy))
         .containsExactly(
             new Check("healthy, 1 thread ≤ 1.3 × (nanoTime + LongAdder)", "not measured", false),
+            new Check("healthy ≤ 3 × LongAdder, 1 thread", "not measured", false),
+            new Check("healthy ≤ 3 × LongAdder, 2 threads", "not measured", false),
+            new Check("healthy < Failsafe's default, 1 thread", "not measured", false),
+            new Check("Backstop.call ≤ healthy + 10 ns, 1 thread", "not measured", false),
+            new Check("Backstop.call ≤ healthy + 10 ns, 2 threads", "not measured", false),
             new Check(
                 "BackstopBenchmarks.healthy, 2 threads ≤ 1.5 × 1 thread", "not measured", false),
             new Check("shed ≤ healthy and 0 B/op, 1 thread", "not measured", false),
@@ -68,7 +78,7 @@ class TargetsTest {
             census(Integrations.OKHTTP, 0.01));
 
     assertThat(Targets.check(results, censuses))
-        .filteredOn(c -> c.target().contains("call"))
+        .filteredOn(c -> c.target().contains(": "))
         .containsExactly(
             new Check(
                 "gRPC in-process unary: guarded call ≤ 1.05 × plain call, 1 thread",
