@@ -330,11 +330,11 @@ public final class Report {
   /** Sites allocating at least this many objects per call are listed one by one. */
   static final double SITE = 0.05;
 
-  /** The classes Backstop's code allocates per call, e.g. {@code " (GuardedCall 1.00)"}. */
+  /** The classes Backstop's code allocates on every call, e.g. {@code " (GuardedCall 1.00)"}. */
   static String classes(Census census) {
     Map<String, Double> byClass = new LinkedHashMap<>();
     for (IntegrationAllocations.Site site : census.sites()) {
-      if (site.objects() >= SITE) {
+      if (site.objects() >= IntegrationAllocations.EVERY_CALL) {
         String type = site.site().substring(0, site.site().indexOf(' '));
         byClass.merge(type.substring(type.lastIndexOf('.') + 1), site.objects(), Double::sum);
       }

@@ -188,10 +188,13 @@ final class Targets {
     if (census.isEmpty()) {
       return new Check(t, "not measured", false);
     }
-    double objects = census.get().backstopObjects();
+    double objects = census.get().everyCallObjects();
+    double rarer = census.get().backstopObjects() - objects;
     return new Check(
         t,
-        format("%.2f per call", objects) + Report.classes(census.get()),
+        format("%.2f per call", objects)
+            + Report.classes(census.get())
+            + (rarer >= 0.005 ? format(", %.2f more at rarer sites", rarer) : ""),
         objects <= INTEGRATION_OBJECTS);
   }
 

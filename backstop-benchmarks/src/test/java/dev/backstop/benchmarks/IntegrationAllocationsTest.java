@@ -68,6 +68,7 @@ class IntegrationAllocationsTest {
                 new Site("[J <- SreBreaker$Frame.advance:484", 0.01)));
 
     assertThat(census.backstopObjects()).isEqualTo(1.01);
+    assertThat(census.everyCallObjects()).isEqualTo(1.0);
     assertThat(Report.classes(census)).isEqualTo(" (GuardedCall 1.00)");
   }
 }

@@ -142,7 +142,7 @@ class ReportTest {
             new Machine("2026-01-02 03:04 UTC", 2, "Some CPU", ""));
 
     assertThat(md)
-        .contains("- targets: 3 of 17 met\n")
+        .contains("- targets: 4 of 17 met\n")
         .doesNotContain("| Integrations.grpcPlain |")
         .contains(
             "| gRPC in-process unary | 8000.0 ± 100.0 | 8399.0 ± 120.0 | +399 | +5.0 % | 3000.0"

@@ -103,7 +103,7 @@ class TargetsTest {
                 false),
             new Check(
                 "OkHttp GET, HTTP/1.1 loopback: Backstop's code allocates ≤ 1 object per call",
-                "0.01 per call",
+                "0.00 per call, 0.01 more at rarer sites",
                 true));
   }
 
