@@ -8,6 +8,7 @@ import dev.backstop.NotAllowedException;
 import dev.backstop.SreBreaker;
 import dev.backstop.micrometer.BackstopMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -28,7 +29,9 @@ import org.openjdk.jmh.annotations.TearDown;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class BackstopBenchmarks {
 
-  /** The share of calls the shed benchmark's breaker must reject, checked around every iteration. */
+  /**
+   * The share of calls the shed benchmark's breaker must reject, checked around every iteration.
+   */
   static final double MIN_REJECT_SHARE = 0.99;
 
   /** A breaker with the default settings whose backend accepts everything. */
@@ -45,11 +48,10 @@ public class BackstopBenchmarks {
   public static class Shedding {
     final SreBreaker breaker = SreBreaker.create();
 
-    /** Drives the breaker into rejection with 10 000 failing calls, then checks it rejects. */
+    /** Drives the breaker into rejection with failing calls, then checks it rejects. */
     @Setup(Level.Trial)
     public void fill() {
-      rejectShare(breaker, 10_000);
-      checkShedding(breaker, "after filling");
+      driveToShedding(breaker, SHEDDING_WITHIN);
     }
 
     /** Checks, after each iteration, that the breaker still rejects nearly every call. */
@@ -57,6 +59,32 @@ public class BackstopBenchmarks {
     public void stillShedding() {
       checkShedding(breaker, "after an iteration");
     }
+  }
+
+  /**
+   * How long {@link #driveToShedding} may take before it gives up: far beyond any decision's age.
+   */
+  static final Duration SHEDDING_WITHIN = Duration.ofSeconds(10);
+
+  /**
+   * Makes calls of a caller whose backend fails everything, in batches of 1 000, until a whole
+   * batch is rejected at {@link #MIN_REJECT_SHARE} or more, then checks that 10 000 more are too.
+   *
+   * <p>The breaker reuses a decision for up to a millisecond of its ticker's time, so a fixed
+   * number of calls proves nothing: a machine that makes 10 000 calls within the millisecond after
+   * the first one has only ever seen the decision made on an empty window, to let everything
+   * through. Waiting for rejections instead ends as soon as the breaker sheds, however many calls
+   * fit in its decision's lifetime.
+   *
+   * @throws IllegalStateException if the breaker does not shed within {@code limit} of wall time
+   */
+  static void driveToShedding(SreBreaker breaker, Duration limit) {
+    long deadline = System.nanoTime() + limit.toNanos();
+    double share;
+    do {
+      share = rejectShare(breaker, 1_000);
+    } while (share < MIN_REJECT_SHARE && System.nanoTime() - deadline < 0);
+    checkShedding(breaker, "after filling");
   }
 
   /**

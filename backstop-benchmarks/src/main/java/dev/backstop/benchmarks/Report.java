@@ -1,5 +1,11 @@
 package dev.backstop.benchmarks;
 
+import static dev.backstop.benchmarks.Targets.LONG_ADDER;
+import static dev.backstop.benchmarks.Targets.NANO_TIME;
+
+import dev.backstop.benchmarks.IntegrationAllocations.Census;
+import dev.backstop.benchmarks.JmhResults.Result;
+import dev.backstop.benchmarks.Targets.Check;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,24 +22,20 @@ import java.util.Optional;
 import java.util.TreeSet;
 
 /**
- * Turns JMH JSON result files ({@code -rf json}) into the Markdown report of {@code RESULTS.md}: one
- * table row per benchmark with ns/op at 1 and 2 threads, each as a ratio to the {@code LongAdder}
- * and {@code nanoTime} baselines of the same run and thread count, allocation per operation, and
- * the check of Backstop's targets.
+ * Turns JMH JSON result files ({@code -rf json}) into the Markdown report of {@code RESULTS.md}:
+ * one table row per benchmark with ns/op at 1 and 2 threads, each as a ratio to the {@code
+ * LongAdder} and {@code nanoTime} baselines of the same run and thread count, allocation per
+ * operation, and the check of Backstop's {@link Targets}. {@link JmhResults} reads the files; this
+ * class renders.
+ *
+ * <p>With the census of {@link IntegrationAllocations} ({@code --allocations}) it adds what each
+ * integration costs its client's call, and with {@link OperationMemory}'s measurement ({@code
+ * --memory}) the memory held per operation.
  *
  * <p>Usage: {@code java -cp benchmarks.jar dev.backstop.benchmarks.Report --out FILE [--note TEXT]
- * JSON...}. Not thread-safe; it is a command.
+ * [--allocations FILE] [--memory FILE] JSON...}. Not thread-safe; it is a command.
  */
 public final class Report {
-
-  /** Below this many bytes per operation (after JMH's normalisation) counts as no allocation. */
-  static final double ZERO_BYTES = 0.5;
-
-  static final String LONG_ADDER = "Baselines.longAdder";
-  static final String NANO_TIME = "Baselines.nanoTime";
-  static final String HEALTHY = "BackstopBenchmarks.healthy";
-  static final String SHED = "BackstopBenchmarks.shed";
-  static final String BACKSTOP = "BackstopBenchmarks.";
 
   /** What each known benchmark measures, in table order. */
   static final Map<String, String> WHAT = new LinkedHashMap<>();
@@ -42,8 +44,8 @@ public final class Report {
     WHAT.put("Baselines.empty", "empty method (the harness alone)");
     WHAT.put(LONG_ADDER, "`LongAdder.increment()`");
     WHAT.put(NANO_TIME, "`System.nanoTime()`");
-    WHAT.put(HEALTHY, "SreBreaker allow + markSuccess, defaults (healthy path)");
-    WHAT.put(SHED, "SreBreaker rejecting: allow throws, markRejected (shed path)");
+    WHAT.put(Targets.HEALTHY, "SreBreaker allow + markSuccess, defaults (healthy path)");
+    WHAT.put(Targets.SHED, "SreBreaker rejecting: allow throws, markRejected (shed path)");
     WHAT.put("BackstopBenchmarks.failed", "SreBreaker allow + markFailed, kept closed");
     WHAT.put("BackstopBenchmarks.groupGet", "Group.get on an existing key");
     WHAT.put("BackstopBenchmarks.call", "Backstop.call with a trivial action");
@@ -62,35 +64,50 @@ public final class Report {
         "gRPC-java `AdaptiveThrottler` (grpc-rls 1.85.1), defaults");
   }
 
+  /** What the memory report says each class held per operation is. */
+  static final Map<String, String> HELD = new LinkedHashMap<>();
+
+  static {
+    HELD.put("[J", "the current `SreBreaker.Frame`'s two `long[bucket]` arrays");
+    HELD.put(
+        "java.util.concurrent.atomic.Striped64$Cell",
+        "`LongAdder` cells, made on contention, each padded against false sharing (`@Contended`)");
+    HELD.put("dev.backstop.SreBreaker", "the breaker");
+    HELD.put("java.util.concurrent.atomic.LongAdder", "`outcomes` and `rejections`");
+    HELD.put(
+        "java.time.Duration", "`window` and `probe` of the breaker's `Settings`, made per builder");
+    HELD.put("dev.backstop.SreBreaker$Settings", "the breaker's `settings()`");
+    HELD.put("dev.backstop.NotAllowedException", "the breaker's own rejection, carrying its name");
+    HELD.put("java.util.concurrent.ConcurrentHashMap$Node", "the group's map entry");
+    HELD.put("dev.backstop.SreBreaker$Frame", "the window's current frame");
+    HELD.put("dev.backstop.Group$Entry", "the group's entry (value, used flag, stamp)");
+    HELD.put("[B", "the operation name's bytes");
+    HELD.put("java.lang.String", "the operation name");
+    HELD.put("[Ljava.util.concurrent.ConcurrentHashMap$Node;", "the group map's table");
+    HELD.put("[Ljava.util.concurrent.atomic.Striped64$Cell;", "the `LongAdder`s' cell arrays");
+  }
+
   private Report() {}
 
   /**
-   * One benchmark at one thread count.
+   * Everything a report is made of.
    *
-   * @param name the benchmark's class simple name and method, e.g. {@code Baselines.nanoTime}
-   * @param threads the number of benchmark threads
-   * @param score the average time, in {@code unit}
-   * @param error the half-width of JMH's 99.9 % confidence interval, or NaN if unknown
-   * @param unit the score's unit, e.g. {@code ns/op}
-   * @param bytes {@code gc.alloc.rate.norm} in B/op, or NaN if not profiled
-   * @param cpu {@link CpuTimeProfiler}'s {@code cpu.time.norm} in ns/op, or NaN if not profiled
-   * @param share {@link CpuTimeProfiler}'s {@code cpu.share}, or NaN if not profiled
+   * @param results the JMH results of every file
+   * @param jdk the JVM, as {@link JmhResults#jdk()}
+   * @param settings the JMH settings, as {@link JmhResults#settings()}
+   * @param censuses the integrations' allocation census, or empty
+   * @param memory the memory held per operation, or {@code null} if not measured
    */
-  record Result(
-      String name,
-      int threads,
-      double score,
-      double error,
-      String unit,
-      double bytes,
-      double cpu,
-      double share) {
+  record Inputs(
+      List<Result> results,
+      String jdk,
+      String settings,
+      List<Census> censuses,
+      OperationMemory.Measurement memory) {
 
-    /** This result with CPU time per operation as its score, or empty if not profiled. */
-    Optional<Result> onCpu() {
-      return Double.isNaN(cpu)
-          ? Optional.empty()
-          : Optional.of(new Result(name, threads, cpu, Double.NaN, "ns/op", bytes, cpu, share));
+    /** Only JMH results. */
+    Inputs(List<Result> results, String jdk, String settings) {
+      this(results, jdk, settings, List.of(), null);
     }
   }
 
@@ -104,25 +121,29 @@ public final class Report {
    */
   record Machine(String date, int cpus, String model, String note) {}
 
-  /** A target and whether the results meet it. */
-  record Check(String target, String measured, boolean met) {}
-
   /** Writes the report of the JSON files given on the command line. */
   public static void main(String[] args) throws IOException {
     Path out = null;
     String note = "";
+    List<Census> censuses = List.of();
+    OperationMemory.Measurement memory = null;
     List<Path> inputs = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--out") && i + 1 < args.length) {
         out = Path.of(args[++i]);
       } else if (args[i].equals("--note") && i + 1 < args.length) {
         note = args[++i];
+      } else if (args[i].equals("--allocations") && i + 1 < args.length) {
+        censuses = IntegrationAllocations.read(Path.of(args[++i]));
+      } else if (args[i].equals("--memory") && i + 1 < args.length) {
+        memory = OperationMemory.read(Path.of(args[++i]));
       } else {
         inputs.add(Path.of(args[i]));
       }
     }
     if (out == null || inputs.isEmpty()) {
-      System.err.println("usage: Report --out FILE [--note TEXT] JSON...");
+      System.err.println(
+          "usage: Report --out FILE [--note TEXT] [--allocations FILE] [--memory FILE] JSON...");
       System.exit(2);
       return;
     }
@@ -130,10 +151,10 @@ public final class Report {
     String jdk = "";
     String settings = "";
     for (Path input : inputs) {
-      String json = Files.readString(input, StandardCharsets.UTF_8);
-      results.addAll(parse(json));
-      jdk = jdk(json);
-      settings = settings(json);
+      JmhResults file = JmhResults.read(input);
+      results.addAll(file.results());
+      jdk = file.jdk();
+      settings = file.settings();
     }
     Machine machine =
         new Machine(
@@ -142,83 +163,19 @@ public final class Report {
             Runtime.getRuntime().availableProcessors(),
             cpuModel(),
             note);
-    String report = render(results, machine, jdk, settings);
-    Files.writeString(out, report, StandardCharsets.UTF_8);
-    List<Check> checks = checks(results);
+    Inputs in = new Inputs(results, jdk, settings, censuses, memory);
+    Files.writeString(out, render(in, machine), StandardCharsets.UTF_8);
+    List<Check> checks = Targets.check(results, censuses);
     long met = checks.stream().filter(Check::met).count();
     System.out.println("wrote " + out + ": " + met + " of " + checks.size() + " targets met");
   }
 
-  /** Reads the results of one JMH JSON file. */
-  static List<Result> parse(String json) {
-    List<Result> results = new ArrayList<>();
-    for (Object item : list(Json.parse(json), "results")) {
-      Map<String, Object> run = map(item, "result");
-      String benchmark = (String) run.get("benchmark");
-      String[] parts = benchmark.split("\\.");
-      String name =
-          parts.length < 2 ? benchmark : parts[parts.length - 2] + "." + parts[parts.length - 1];
-      Map<String, Object> primary = map(run.get("primaryMetric"), "primaryMetric");
-      double bytes = Double.NaN;
-      double cpu = Double.NaN;
-      double share = Double.NaN;
-      Object secondary = run.get("secondaryMetrics");
-      if (secondary != null) {
-        for (Map.Entry<String, Object> e : map(secondary, "secondaryMetrics").entrySet()) {
-          double value = number(map(e.getValue(), e.getKey()).get("score"));
-          if (e.getKey().endsWith("gc.alloc.rate.norm")) {
-            bytes = value;
-          } else if (e.getKey().endsWith("cpu.time.norm")) {
-            cpu = value;
-          } else if (e.getKey().endsWith("cpu.share")) {
-            share = value;
-          }
-        }
-      }
-      results.add(
-          new Result(
-              name,
-              (int) number(run.get("threads")),
-              number(primary.get("score")),
-              number(primary.get("scoreError")),
-              (String) primary.get("scoreUnit"),
-              bytes,
-              cpu,
-              share));
-    }
-    return results;
-  }
-
-  /** Returns the JVM that ran the first result of a JMH JSON file, e.g. its vendor version. */
-  static String jdk(String json) {
-    List<Object> runs = list(Json.parse(json), "results");
-    if (runs.isEmpty()) {
-      return "";
-    }
-    Map<String, Object> run = map(runs.get(0), "result");
-    return run.get("jdkVersion") + " (" + run.get("vmName") + " " + run.get("vmVersion") + ")";
-  }
-
-  /** Returns the forks, warmup and measurement of the first result of a JMH JSON file. */
-  static String settings(String json) {
-    List<Object> runs = list(Json.parse(json), "results");
-    if (runs.isEmpty()) {
-      return "";
-    }
-    Map<String, Object> run = map(runs.get(0), "result");
-    return String.format(
-        Locale.ROOT,
-        "%d fork, warmup %d × %s, measurement %d × %s",
-        (int) number(run.get("forks")),
-        (int) number(run.get("warmupIterations")),
-        run.get("warmupTime"),
-        (int) number(run.get("measurementIterations")),
-        run.get("measurementTime"));
-  }
-
   /** Renders the whole report. */
-  static String render(List<Result> results, Machine machine, String jdk, String settings) {
-    List<Check> checks = checks(results);
+  static String render(Inputs in, Machine machine) {
+    List<Check> checks = Targets.check(in.results(), in.censuses());
+    List<Result> results = in.results().stream().filter(r -> !integration(r)).toList();
+    String jdk = in.jdk();
+    String settings = in.settings();
     long met = checks.stream().filter(Check::met).count();
     StringBuilder md = new StringBuilder();
     md.append("# Backstop benchmarks\n\n");
@@ -250,6 +207,12 @@ public final class Report {
     md.append(table(results, false));
     md.append("\n## Targets\n\n");
     md.append(checkTable(checks));
+    if (!in.censuses().isEmpty() || in.results().stream().anyMatch(Report::integration)) {
+      md.append(integrations(in.results(), in.censuses()));
+    }
+    if (in.memory() != null) {
+      md.append(memory(in.memory()));
+    }
     if (!onCpu.isEmpty()) {
       md.append("\n## On-CPU time\n\n");
       md.append(
@@ -259,8 +222,175 @@ public final class Report {
               + " runs on a loaded machine; the targets above are on wall time.\n\n");
       md.append(table(onCpu, true));
       md.append("\nThe targets on CPU time:\n\n");
-      md.append(checkTable(checks(onCpu)));
+      md.append(checkTable(Targets.check(onCpu)));
     }
+    return md.toString();
+  }
+
+  private static boolean integration(Result r) {
+    return r.name().startsWith(Targets.INTEGRATION);
+  }
+
+  /** The section on what each integration adds to its client's call. */
+  static String integrations(List<Result> results, List<Census> censuses) {
+    StringBuilder md = new StringBuilder();
+    md.append("\n## Integrations\n\n");
+    md.append(
+        "Each client calling a server on loopback, plain and guarded by Backstop with its defaults"
+            + " (a healthy backend), in the same run at 1 thread: a unary gRPC call over the"
+            + " in-process transport (client and server on direct executors), and an HTTP/1.1 GET"
+            + " of a 2-byte body from a JDK `HttpServer` by the JDK `HttpClient` and by OkHttp"
+            + " (`Integrations`). Added is guarded − plain. B/op counts every thread of the JVM,"
+            + " the server's included, so it carries the noise of the clients' own kilobytes per"
+            + " call; the last column is exact: the objects per call that Backstop's own code"
+            + " allocates (`IntegrationAllocations`, below).\n\n");
+    md.append(
+        "| client | plain ns/op | guarded ns/op | added ns | added | plain B/op | guarded B/op"
+            + " | added B/op | Backstop's objects per call |\n");
+    md.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+    for (Targets.Integration i : Targets.INTEGRATIONS) {
+      Optional<Result> plain = find(results, i.plain(), 1);
+      Optional<Result> guarded = find(results, i.guarded(), 1);
+      Optional<Census> census = census(censuses, i.client());
+      boolean both = plain.isPresent() && guarded.isPresent();
+      md.append("| ").append(i.client());
+      md.append(" | ").append(plain.map(Report::time).orElse("—"));
+      md.append(" | ").append(guarded.map(Report::time).orElse("—"));
+      md.append(" | ")
+          .append(both ? format("%+.0f", guarded.get().score() - plain.get().score()) : "—");
+      md.append(" | ")
+          .append(
+              both
+                  ? format(
+                      "%+.1f %%",
+                      100 * (guarded.get().score() - plain.get().score()) / plain.get().score())
+                  : "—");
+      md.append(" | ").append(plain.map(r -> bytes(r.bytes())).orElse("—"));
+      md.append(" | ").append(guarded.map(r -> bytes(r.bytes())).orElse("—"));
+      md.append(" | ")
+          .append(
+              both && !Double.isNaN(plain.get().bytes())
+                  ? format("%+.1f", guarded.get().bytes() - plain.get().bytes())
+                  : "—");
+      md.append(" | ")
+          .append(census.map(c -> format("%.2f", c.backstopObjects())).orElse("—"))
+          .append(" |\n");
+    }
+    if (censuses.isEmpty()) {
+      return md.toString();
+    }
+    md.append(
+        "\nWhat Backstop's own code allocates per guarded call, by allocation site"
+            + " (`IntegrationAllocations`: JFR allocation events with thread-local allocation"
+            + " buffers off, so every object is counted; an object is Backstop's if its stack"
+            + " reaches a Backstop frame before any frame of the client's libraries):\n\n");
+    for (Census c : censuses) {
+      md.append("- ").append(c.client()).append(": ");
+      List<String> sites = new ArrayList<>();
+      double rest = 0;
+      for (IntegrationAllocations.Site site : c.sites()) {
+        if (site.objects() >= SITE) {
+          sites.add(format("%.2f ", site.objects()) + "`" + site.site() + "`");
+        } else {
+          rest += site.objects();
+        }
+      }
+      if (rest > 0) {
+        sites.add(format("%.3f", rest) + " at rarer sites (a new window frame every bucket)");
+      }
+      md.append(sites.isEmpty() ? "nothing" : String.join("; ", sites)).append('\n');
+    }
+    md.append(
+            "\n"
+                + "Everything the guarded call allocates beyond the plain call, by class, objects"
+                + " per call (class histograms of the whole heap around ")
+        .append(censuses.get(0).calls())
+        .append(
+            " calls per path without a collection; classes within "
+                + format("%.1f", IntegrationAllocations.NOISE)
+                + " objects per call left out). It includes what the client allocates because an"
+                + " interceptor is installed, and for the JDK `HttpClient` its selector thread's"
+                + " timing-dependent allocations:\n\n");
+    for (Census c : censuses) {
+      md.append("- ")
+          .append(c.client())
+          .append(
+              format(
+                  " (plain %.1f, guarded %.1f objects per call): ",
+                  c.plain().objects(), c.guarded().objects()));
+      List<String> classes = new ArrayList<>();
+      for (Histogram.Count count : c.added()) {
+        classes.add(format("%+.2f ", count.objects()) + "`" + count.name() + "`");
+      }
+      md.append(classes.isEmpty() ? "nothing" : String.join(", ", classes)).append('\n');
+    }
+    return md.toString();
+  }
+
+  /** Sites allocating at least this many objects per call are listed one by one. */
+  static final double SITE = 0.05;
+
+  /** The classes Backstop's code allocates on every call, e.g. {@code " (GuardedCall 1.00)"}. */
+  static String classes(Census census) {
+    Map<String, Double> byClass = new LinkedHashMap<>();
+    for (IntegrationAllocations.Site site : census.sites()) {
+      if (site.objects() >= IntegrationAllocations.EVERY_CALL) {
+        String type = site.site().substring(0, site.site().indexOf(' '));
+        byClass.merge(type.substring(type.lastIndexOf('.') + 1), site.objects(), Double::sum);
+      }
+    }
+    List<String> parts = new ArrayList<>();
+    byClass.forEach((type, objects) -> parts.add(type + format(" %.2f", objects)));
+    return parts.isEmpty() ? "" : " (" + String.join(", ", parts) + ")";
+  }
+
+  private static Optional<Census> census(List<Census> censuses, String client) {
+    return censuses.stream().filter(c -> c.client().equals(client)).findFirst();
+  }
+
+  /** The section on the memory held per idle operation. */
+  static String memory(OperationMemory.Measurement memory) {
+    StringBuilder md = new StringBuilder();
+    md.append("\n## Memory per operation\n\n");
+    md.append(
+        format(
+            "A `Backstop` with the default breakers, in a group that holds %,d operations"
+                + " (`OperationMemory`): the live heap it holds per operation, by class, from class"
+                + " histograms after a full collection. Each operation's name (`\"op-12345\"`) is"
+                + " held only by the group and counted.",
+            memory.operations()));
+    md.append(
+        " Classes below half a byte per operation are left out of the rows, not of the total.\n\n");
+    List<OperationMemory.Held> held = memory.held();
+    md.append("| class | what it is");
+    for (OperationMemory.Held h : held) {
+      md.append(" | after ").append(h.after()).append(": objects | B");
+    }
+    md.append(" |\n|---|---");
+    md.append("|--:|--:".repeat(held.size())).append("|\n");
+    List<String> names = new ArrayList<>();
+    for (OperationMemory.Held h : held) {
+      for (Histogram.Count c : h.classes()) {
+        if (!names.contains(c.name())) {
+          names.add(c.name());
+        }
+      }
+    }
+    for (String name : names) {
+      md.append("| `").append(name).append("` | ").append(HELD.getOrDefault(name, ""));
+      for (OperationMemory.Held h : held) {
+        Optional<Histogram.Count> c =
+            h.classes().stream().filter(x -> x.name().equals(name)).findFirst();
+        md.append(" | ").append(c.map(x -> format("%.2f", x.objects())).orElse("—"));
+        md.append(" | ").append(c.map(x -> format("%.1f", x.bytes())).orElse("—"));
+      }
+      md.append(" |\n");
+    }
+    md.append("| **total** | ");
+    for (OperationMemory.Held h : held) {
+      md.append(" | | **").append(format("%.0f", h.bytes())).append("**");
+    }
+    md.append(" |\n");
     return md.toString();
   }
 
@@ -310,82 +440,8 @@ public final class Report {
     return md.toString();
   }
 
-  /** Checks Backstop's targets; a target whose inputs were not measured is not met. */
-  static List<Check> checks(List<Result> results) {
-    List<Check> checks = new ArrayList<>();
-    Optional<Result> healthy = find(results, HEALTHY, 1);
-    Optional<Result> nano = find(results, NANO_TIME, 1);
-    Optional<Result> adder = find(results, LONG_ADDER, 1);
-    String target = "healthy, 1 thread ≤ 1.3 × (nanoTime + LongAdder)";
-    if (healthy.isPresent() && nano.isPresent() && adder.isPresent()) {
-      double limit = 1.3 * (nano.get().score() + adder.get().score());
-      checks.add(
-          new Check(
-              target,
-              format(
-                  "%.1f ≤ 1.3 × (%.1f + %.1f) = %.1f",
-                  healthy.get().score(), nano.get().score(), adder.get().score(), limit),
-              healthy.get().score() <= limit));
-    } else {
-      checks.add(new Check(target, "not measured", false));
-    }
-    for (String name : names(results)) {
-      if (!name.startsWith(BACKSTOP)) {
-        continue;
-      }
-      Optional<Result> one = find(results, name, 1);
-      Optional<Result> two = find(results, name, 2);
-      String t = name + ", 2 threads ≤ 1.5 × 1 thread";
-      if (one.isPresent() && two.isPresent()) {
-        double limit = 1.5 * one.get().score();
-        checks.add(
-            new Check(
-                t,
-                format("%.1f ≤ 1.5 × %.1f = %.1f", two.get().score(), one.get().score(), limit),
-                two.get().score() <= limit));
-      } else {
-        checks.add(new Check(t, "not measured", false));
-      }
-    }
-    for (int threads = 1; threads <= 2; threads++) {
-      Optional<Result> shed = find(results, SHED, threads);
-      Optional<Result> ok = find(results, HEALTHY, threads);
-      String t = "shed ≤ healthy and 0 B/op, " + threads + (threads == 1 ? " thread" : " threads");
-      if (shed.isPresent() && ok.isPresent()) {
-        Result s = shed.get();
-        checks.add(
-            new Check(
-                t,
-                format("%.1f ≤ %.1f, %s B/op", s.score(), ok.get().score(), bytes(s.bytes())),
-                s.score() <= ok.get().score() && s.bytes() < ZERO_BYTES));
-      } else {
-        checks.add(new Check(t, "not measured", false));
-      }
-    }
-    List<String> allocating = new ArrayList<>();
-    double most = Double.NaN;
-    boolean any = false;
-    for (Result r : results) {
-      if (r.name().startsWith(BACKSTOP)) {
-        any = true;
-        if (!(r.bytes() < ZERO_BYTES)) {
-          allocating.add(r.name() + " at " + r.threads() + " t: " + bytes(r.bytes()));
-        }
-        most = Double.isNaN(most) ? r.bytes() : Math.max(most, r.bytes());
-      }
-    }
-    String t = "every Backstop benchmark 0 B/op (< " + ZERO_BYTES + ")";
-    if (!any) {
-      checks.add(new Check(t, "not measured", false));
-    } else if (allocating.isEmpty()) {
-      checks.add(new Check(t, format("at most %.3f B/op", most), true));
-    } else {
-      checks.add(new Check(t, String.join("; ", allocating), false));
-    }
-    return checks;
-  }
-
-  private static List<String> names(List<Result> results) {
+  /** The benchmarks of {@code results}: the known ones in table order, then the others by name. */
+  static List<String> names(List<Result> results) {
     List<String> names = new ArrayList<>();
     for (String known : WHAT.keySet()) {
       if (results.stream().anyMatch(r -> r.name().equals(known))) {
@@ -398,13 +454,15 @@ public final class Report {
     return names;
   }
 
-  private static Optional<Result> find(List<Result> results, String name, int threads) {
+  /** The result of benchmark {@code name} at {@code threads} threads, if measured. */
+  static Optional<Result> find(List<Result> results, String name, int threads) {
     return results.stream()
         .filter(r -> r.name().equals(name) && r.threads() == threads)
         .findFirst();
   }
 
-  private static Optional<Result> find(List<Result> results, String name, Optional<Integer> threads) {
+  private static Optional<Result> find(
+      List<Result> results, String name, Optional<Integer> threads) {
     return threads.flatMap(t -> find(results, name, t));
   }
 
@@ -421,7 +479,7 @@ public final class Report {
     return format("%.2f", r.get().score() / base.get().score());
   }
 
-  private static String bytes(double b) {
+  static String bytes(double b) {
     return Double.isNaN(b) ? "—" : format("%.1f", b);
   }
 
@@ -429,7 +487,7 @@ public final class Report {
     return Double.isNaN(share) ? "—" : format("%.0f %%", share * 100);
   }
 
-  private static String format(String pattern, Object... args) {
+  static String format(String pattern, Object... args) {
     return String.format(Locale.ROOT, pattern, args);
   }
 
@@ -444,31 +502,5 @@ public final class Report {
       // Not Linux: fall back to what the JVM knows.
     }
     return System.getProperty("os.arch");
-  }
-
-  private static double number(Object value) {
-    if (value instanceof Double d) {
-      return d;
-    }
-    if (value instanceof String s) {
-      return Double.parseDouble(s);
-    }
-    throw new IllegalArgumentException("expected a number, was " + value);
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> map(Object value, String what) {
-    if (value instanceof Map<?, ?> m) {
-      return (Map<String, Object>) m;
-    }
-    throw new IllegalArgumentException(what + " must be a JSON object, was " + value);
-  }
-
-  @SuppressWarnings("unchecked")
-  private static List<Object> list(Object value, String what) {
-    if (value instanceof List<?> l) {
-      return (List<Object>) l;
-    }
-    throw new IllegalArgumentException(what + " must be a JSON array, was " + value);
   }
 }

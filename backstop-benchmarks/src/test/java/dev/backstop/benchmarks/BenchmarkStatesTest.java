@@ -5,6 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.backstop.SreBreaker;
 import dev.backstop.State;
+import dev.backstop.Ticker;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /** The benchmarks' states are what their names say, checked once outside JMH. */
@@ -24,6 +27,42 @@ class BenchmarkStatesTest {
       backstop.shed(shedding);
     }
     shedding.stillShedding();
+  }
+
+  /**
+   * However many calls fit in the lifetime of one decision: a ticker that moves 10 ns per call is a
+   * machine about five times this one, where the first decision, made on an empty window, lets 100
+   * 000 calls through; one that moves 1 µs is a slow one. A fixed number of calls left the first
+   * kind with a breaker that rejected nothing yet.
+   */
+  @Test
+  void sheddingSetupWaitsForRejectionsHoweverManyCallsFitInOneDecision() {
+    for (long nanosPerCall : new long[] {10, 1_000}) {
+      SreBreaker breaker = SreBreaker.builder().ticker(stepping(nanosPerCall)).build();
+      BackstopBenchmarks.driveToShedding(breaker, BackstopBenchmarks.SHEDDING_WITHIN);
+
+      assertThat(BackstopBenchmarks.rejectShare(breaker, 10_000))
+          .as("%d ns per call", nanosPerCall)
+          .isGreaterThanOrEqualTo(BackstopBenchmarks.MIN_REJECT_SHARE);
+    }
+  }
+
+  @Test
+  void sheddingSetupGivesUpLoudlyOnABreakerThatNeverRejects() {
+    SreBreaker neverRejects = SreBreaker.builder().request(Integer.MAX_VALUE).build();
+
+    assertThatThrownBy(
+            () -> BackstopBenchmarks.driveToShedding(neverRejects, Duration.ofMillis(20)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith(
+            "shed benchmark's breaker must reject at least 0.99 of calls after filling,"
+                + " rejected 0.0: ");
+  }
+
+  /** A ticker that moves {@code step} ns on every read, from an odd negative origin. */
+  private static Ticker stepping(long step) {
+    AtomicLong now = new AtomicLong(-7_777_777_777L);
+    return () -> now.addAndGet(step);
   }
 
   @Test
