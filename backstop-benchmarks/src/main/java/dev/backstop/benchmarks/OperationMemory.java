@@ -3,7 +3,6 @@ package dev.backstop.benchmarks;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.backstop.Backstop;
-import dev.backstop.Group;
 import dev.backstop.SreBreaker;
 import dev.backstop.benchmarks.Histogram.Count;
 import java.io.IOException;
@@ -11,7 +10,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -95,15 +93,13 @@ public final class OperationMemory {
 
   /** Builds the {@code Backstop}, makes the calls and measures after each phase. */
   static Measurement measure(int operations) throws Exception {
-    Callable<String> action = () -> "ok";
+    Backstop.Action<String, RuntimeException> action = () -> "ok";
     Histogram empty = Histogram.parse(Histogram.take(false));
     // Backstop.create()'s breakers, in a group that holds every operation.
     Backstop backstop =
         Backstop.builder()
-            .group(
-                Group.builder(operation -> SreBreaker.builder().name(operation).build())
-                    .maximumSize(operations)
-                    .build())
+            .breakers(operation -> SreBreaker.builder().name(operation).build())
+            .maximumSize(operations)
             .build();
     for (int i = 0; i < operations; i++) {
       backstop.call(name(i), action);
