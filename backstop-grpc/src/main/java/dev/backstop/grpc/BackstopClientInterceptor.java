@@ -30,8 +30,8 @@ import java.util.function.BiPredicate;
  * closed with {@link Status#UNAVAILABLE}, the description {@code "request failed due to circuit
  * breaker triggered"}, the breaker's {@link NotAllowedException} as cause, and the trailer {@link
  * #REASON} set to {@code CIRCUITBREAKER}: through the executor of the call options if they name
- * one (as gRPC closes the calls it fails early, and as blocking stubs need), else from within
- * {@code start}, on the calling thread. Blocking and future stubs throw a {@link
+ * one, in the caller's {@link io.grpc.Context}, as gRPC closes the calls it fails early; else
+ * from within {@code start}, on the calling thread. Blocking and future stubs throw a {@link
  * io.grpc.StatusRuntimeException}, async stubs get it in {@code onError}, like any other failed
  * call. A caller tells a local rejection from a server's {@code UNAVAILABLE} by that trailer:
  *
