@@ -1,5 +1,6 @@
 package dev.backstop;
 
+import java.io.IOException;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
@@ -85,12 +86,63 @@ public enum Outcome {
    */
   public static Outcome of(Throwable error, Predicate<? super Throwable> failureWhen) {
     Objects.requireNonNull(error, "error");
-    Throwable t = error;
+    return ignored(error) ? IGNORED : classify(failureWhen, unwrap(error));
+  }
+
+  /**
+   * Classifies how a request of an I/O client (an HTTP client, say) ended, from its {@code
+   * response} or the {@code error} it failed with, exactly one of them non-null:
+   *
+   * <ul>
+   *   <li>a response: {@link #classify(BiPredicate, Object, Object) classify(failureWhen,
+   *       response, null)};
+   *   <li>an error that says nothing about the backend, as {@link #ignored(Throwable)} tells:
+   *       {@link #IGNORED};
+   *   <li>else, with {@link CompletionException} and {@link ExecutionException} wrappers removed,
+   *       an {@link IOException} (refused, reset, timed out, ...): {@code classify(failureWhen,
+   *       null, exception)};
+   *   <li>any other exception failed the request on the client's side (an invalid request, a
+   *       response handler that throws): {@link #IGNORED}.
+   * </ul>
+   *
+   * @throws IllegalArgumentException if both or neither of {@code response} and {@code error} are
+   *     null
+   */
+  public static <R> Outcome of(
+      R response, Throwable error, BiPredicate<? super R, ? super IOException> failureWhen) {
+    if ((response == null) == (error == null)) {
+      throw new IllegalArgumentException(
+          "exactly one of response and error must be non-null, was "
+              + response
+              + " and "
+              + error);
+    }
+    if (response != null) {
+      return classify(failureWhen, response, null);
+    }
+    if (ignored(error)) {
+      return IGNORED;
+    }
+    Throwable cause = unwrap(error);
+    return cause instanceof IOException
+        ? classify(failureWhen, null, (IOException) cause)
+        : IGNORED;
+  }
+
+  /**
+   * Returns whether {@code error} or one of its causes says that the request ended without the
+   * backend's say: a {@link NotAllowedException} (another guard rejected it locally), an {@link
+   * InterruptedException} (the caller was interrupted) or a {@link CancellationException} (the
+   * caller cancelled). Integrations count such an end as {@link #IGNORED} whatever their {@code
+   * failureWhen} says.
+   */
+  public static boolean ignored(Throwable error) {
+    Throwable t = Objects.requireNonNull(error, "error");
     for (int depth = 0; t != null && depth < CAUSES; depth++) {
       if (t instanceof NotAllowedException
           || t instanceof InterruptedException
           || t instanceof CancellationException) {
-        return IGNORED;
+        return true;
       }
       Throwable cause = t.getCause();
       if (cause == t) {
@@ -98,7 +150,7 @@ public enum Outcome {
       }
       t = cause;
     }
-    return classify(failureWhen, unwrap(error));
+    return false;
   }
 
   /** Removes {@link CompletionException} and {@link ExecutionException} wrappers. */

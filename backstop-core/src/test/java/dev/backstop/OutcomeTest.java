@@ -73,6 +73,63 @@ class OutcomeTest {
   }
 
   @Test
+  void ignoredLooksForWhatTheClientDidThroughTheCauses() {
+    assertThat(Outcome.ignored(new InterruptedException())).isTrue();
+    assertThat(Outcome.ignored(new IOException(new CancellationException()))).isTrue();
+    assertThat(Outcome.ignored(new IOException("shed", new NotAllowedException("inner"))))
+        .isTrue();
+    assertThat(Outcome.ignored(new IOException("reset"))).isFalse();
+    assertThat(Outcome.ignored(new IllegalStateException())).isFalse();
+    assertThatThrownBy(() -> Outcome.ignored(null)).hasMessage("error");
+  }
+
+  @Test
+  void ofAnExchangeClassifiesResponsesAndIoErrorsAndIgnoresTheClientsOwnErrors() {
+    BiPredicate<Integer, IOException> failureWhen =
+        (status, error) ->
+            status != null ? status >= 500 : !(error instanceof SocketTimeoutException);
+    assertThat(Outcome.of(503, null, failureWhen)).isEqualTo(Outcome.FAILURE);
+    assertThat(Outcome.of(404, null, failureWhen)).isEqualTo(Outcome.SUCCESS);
+    assertThat(Outcome.of(null, new IOException("reset"), failureWhen))
+        .isEqualTo(Outcome.FAILURE);
+    assertThat(Outcome.of(null, new SocketTimeoutException(), failureWhen))
+        .isEqualTo(Outcome.SUCCESS);
+    // Wrapped as an asynchronous client completes a future with it.
+    assertThat(Outcome.of(null, new CompletionException(new IOException()), failureWhen))
+        .isEqualTo(Outcome.FAILURE);
+    // What the client did, and the client's own bugs, say nothing about the backend.
+    IOException shed = new IOException("shed", new NotAllowedException("inner"));
+    assertThat(Outcome.of(null, shed, failureWhen)).isEqualTo(Outcome.IGNORED);
+    assertThat(Outcome.of(null, new CancellationException(), failureWhen))
+        .isEqualTo(Outcome.IGNORED);
+    assertThat(Outcome.of(null, new IllegalArgumentException("bad URI"), failureWhen))
+        .isEqualTo(Outcome.IGNORED);
+    UncheckedIOException bug = new UncheckedIOException(new IOException());
+    assertThat(Outcome.of(null, new CompletionException(bug), failureWhen))
+        .isEqualTo(Outcome.IGNORED);
+    // A predicate that throws counts a failure.
+    BiPredicate<Integer, IOException> broken =
+        (status, error) -> {
+          throw new IllegalStateException();
+        };
+    assertThat(Outcome.of(200, null, broken)).isEqualTo(Outcome.FAILURE);
+    assertThat(Outcome.of(null, new IOException(), broken)).isEqualTo(Outcome.FAILURE);
+  }
+
+  @Test
+  void ofAnExchangeTakesExactlyOneOfResponseAndError() {
+    BiPredicate<Integer, IOException> any = (status, error) -> true;
+    assertThatThrownBy(() -> Outcome.of(null, null, any))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("exactly one of response and error must be non-null, was null and null");
+    assertThatThrownBy(() -> Outcome.of(200, new IOException("x"), any))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "exactly one of response and error must be non-null, was 200 and"
+                + " java.io.IOException: x");
+  }
+
+  @Test
   void aCycleOfCausesEnds() {
     IOException a = new IOException("a");
     IOException b = new IOException("b", a);

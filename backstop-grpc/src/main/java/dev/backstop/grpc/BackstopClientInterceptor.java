@@ -10,11 +10,9 @@ import io.grpc.ClientInterceptor;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import java.util.EnumSet;
 import java.util.Objects;
-import java.util.Set;
 import java.util.function.BiFunction;
-import java.util.function.Predicate;
+import java.util.function.BiPredicate;
 
 /**
  * A gRPC client interceptor that guards every call with the circuit breaker of its operation, by
@@ -26,21 +24,16 @@ import java.util.function.Predicate;
  *     .build();
  * }</pre>
  *
- * <p>The breaker is asked when the call starts ({@link ClientCall#start start}). If it allows the
- * call, the call goes ahead unchanged and its outcome is recorded exactly once, when it closes:
- * as a failure if the {@link Builder#failureWhen(Predicate) failureWhen} predicate holds for the
- * closing status, else as a success. This holds for unary and streaming calls alike; a call whose
- * {@code start} throws is recorded with the status of the exception ({@link
- * Status#fromThrowable}), and a second close is ignored.
- *
- * <p>If the breaker rejects the call, the call never reaches the next channel, so nothing is sent
- * on the wire. The rejection is recorded with {@link CircuitBreaker#markRejected()}, and the call
- * is closed from within {@code start}, on the calling thread, with {@link Status#UNAVAILABLE}, the
- * description {@code "request failed due to circuit breaker triggered"}, the breaker's {@link
- * NotAllowedException} as cause, and the trailer {@link #REASON} set to {@code CIRCUITBREAKER}.
- * Blocking and future stubs throw a {@link io.grpc.StatusRuntimeException}, async stubs get it in
- * {@code onError}, like any other failed call. A caller tells a local rejection from a server's
- * {@code UNAVAILABLE} by that trailer:
+ * <p><b>Rejection.</b> The breaker is asked when the call starts ({@link ClientCall#start
+ * start}). If it rejects the call, the call never reaches the next channel, so nothing is sent on
+ * the wire. The rejection is recorded with {@link CircuitBreaker#markRejected()}, and the call is
+ * closed with {@link Status#UNAVAILABLE}, the description {@code "request failed due to circuit
+ * breaker triggered"}, the breaker's {@link NotAllowedException} as cause, and the trailer {@link
+ * #REASON} set to {@code CIRCUITBREAKER}: through the executor of the call options if they name
+ * one, in the caller's {@link io.grpc.Context}, as gRPC closes the calls it fails early; else
+ * from within {@code start}, on the calling thread. Blocking and future stubs throw a {@link
+ * io.grpc.StatusRuntimeException}, async stubs get it in {@code onError}, like any other failed
+ * call. A caller tells a local rejection from a server's {@code UNAVAILABLE} by that trailer:
  *
  * <pre>{@code
  * catch (StatusRuntimeException e) {
@@ -49,10 +42,23 @@ import java.util.function.Predicate;
  * }
  * }</pre>
  *
- * <p>A call cancelled by the client closes with {@link Status.Code#CANCELLED CANCELLED} and goes
- * through the predicate like any other status; the default predicate counts it as a success,
- * because a cancel says nothing about the backend. A call whose deadline passes closes with {@link
- * Status.Code#DEADLINE_EXCEEDED DEADLINE_EXCEEDED}, which the default counts as a failure.
+ * <p><b>Outcome.</b> An allowed call, unary or streaming, goes ahead unchanged and its outcome is
+ * recorded exactly once, when it closes, following the outcome model of {@link CircuitBreaker}.
+ * What the client did says nothing about the backend and is recorded as ignored: a call the
+ * caller cancelled (through the call, or by cancelling its {@link io.grpc.Context}), a call
+ * started after its deadline had passed (gRPC fails it without sending it), a call closed by the
+ * shutdown of its channel, a call closed by another guard's local rejection (its status's cause is
+ * a {@link NotAllowedException}), and a call whose {@code start} throws (an interceptor closer to
+ * the transport failed it). Every other close is a failure if {@link
+ * Builder#failureWhen(BiPredicate) failureWhen} holds for its status and trailers, else a success;
+ * by default {@link #DEFAULT_FAILURE}.
+ *
+ * <p>gRPC closes a call with {@code UNAVAILABLE} both when its channel is shut down and when the
+ * server cannot be reached. The interceptor tells the two apart by what gRPC-java puts in the
+ * status: a refused or reset connection carries its I/O exception as cause and counts as a
+ * failure, while a shutdown has no cause and one of the descriptions {@code "Channel shutdown
+ * invoked"} and {@code "Channel shutdownNow invoked"}. A server that relays exactly such a status
+ * from a channel of its own is therefore counted as ignored too.
  *
  * <p>Instances are immutable and thread-safe; share one across channels and stubs. The calls it
  * returns are, like every {@link ClientCall}, not thread-safe.
@@ -67,26 +73,13 @@ public final class BackstopClientInterceptor implements ClientInterceptor {
   public static final Metadata.Key<String> REASON =
       Metadata.Key.of("backstop-reason", Metadata.ASCII_STRING_MARSHALLER);
 
-  private static final Set<Status.Code> DEFAULT_FAILURES =
-      EnumSet.of(
-          Status.Code.UNKNOWN,
-          Status.Code.INTERNAL,
-          Status.Code.DATA_LOSS,
-          Status.Code.UNAVAILABLE,
-          Status.Code.DEADLINE_EXCEEDED);
-
-  private static final Predicate<Status> DEFAULT_FAILURE_WHEN =
-      new Predicate<>() {
-        @Override
-        public boolean test(Status status) {
-          return DEFAULT_FAILURES.contains(status.getCode());
-        }
-
-        @Override
-        public String toString() {
-          return "code in " + DEFAULT_FAILURES;
-        }
-      };
+  /**
+   * The default {@link Builder#failureWhen(BiPredicate) failureWhen}: the codes the original
+   * design counts as trouble of the server, {@code UNKNOWN}, {@code DEADLINE_EXCEEDED}, {@code
+   * INTERNAL}, {@code UNAVAILABLE} and {@code DATA_LOSS}, are failures; every other status, {@code
+   * OK} included, is not. Combine it with {@link BiPredicate#or} to add to it.
+   */
+  public static final BiPredicate<Status, Metadata> DEFAULT_FAILURE = DefaultFailure.INSTANCE;
 
   private static final BiFunction<MethodDescriptor<?, ?>, CallOptions, String> FULL_METHOD_NAME =
       new BiFunction<>() {
@@ -103,12 +96,12 @@ public final class BackstopClientInterceptor implements ClientInterceptor {
 
   private final Backstop backstop;
   private final BiFunction<? super MethodDescriptor<?, ?>, ? super CallOptions, String> operation;
-  private final Predicate<? super Status> failureWhen;
+  private final BiPredicate<? super Status, ? super Metadata> failureWhen;
 
   private BackstopClientInterceptor(
       Backstop backstop,
       BiFunction<? super MethodDescriptor<?, ?>, ? super CallOptions, String> operation,
-      Predicate<? super Status> failureWhen) {
+      BiPredicate<? super Status, ? super Metadata> failureWhen) {
     this.backstop = backstop;
     this.operation = operation;
     this.failureWhen = failureWhen;
@@ -125,8 +118,8 @@ public final class BackstopClientInterceptor implements ClientInterceptor {
   /**
    * Returns an interceptor that takes its breakers from {@code backstop}, one per full method name,
    * with the default failure codes. Give the same {@code Backstop} to several interceptors or
-   * integrations to share breakers, or build it with a custom {@link dev.backstop.Group} to choose
-   * the breakers' algorithm and settings.
+   * integrations to share breakers, or build it with {@link Backstop#builder()} to choose the
+   * breakers' algorithm and settings.
    */
   public static BackstopClientInterceptor create(Backstop backstop) {
     return builder().backstop(backstop).build();
@@ -167,7 +160,7 @@ public final class BackstopClientInterceptor implements ClientInterceptor {
     private Backstop backstop;
     private BiFunction<? super MethodDescriptor<?, ?>, ? super CallOptions, String> operation =
         FULL_METHOD_NAME;
-    private Predicate<? super Status> failureWhen = DEFAULT_FAILURE_WHEN;
+    private BiPredicate<? super Status, ? super Metadata> failureWhen = DEFAULT_FAILURE;
 
     private Builder() {}
 
@@ -194,13 +187,19 @@ public final class BackstopClientInterceptor implements ClientInterceptor {
     }
 
     /**
-     * Which closing statuses of an allowed call count as failures of the backend; the others,
-     * {@code OK} included, count as successes. By default the codes the original design counts as
-     * server trouble: {@code UNKNOWN}, {@code INTERNAL}, {@code DATA_LOSS}, {@code UNAVAILABLE} and
-     * {@code DEADLINE_EXCEEDED}. If the predicate throws, the exception is logged and the call
-     * counts as a failure.
+     * Which closes of an allowed call count as failures of the backend, from the closing status and
+     * trailers; the others count as successes. It is not asked about the closes that say nothing
+     * about the backend (a cancel, a call that could not be sent, a shutdown, another guard's
+     * rejection: see the class documentation), which are ignored. By default {@link
+     * #DEFAULT_FAILURE}. If the predicate throws, the call counts as a failure, the exception is
+     * logged once per predicate class and the caller's listener still gets the close.
+     *
+     * <pre>{@code
+     * .failureWhen(BackstopClientInterceptor.DEFAULT_FAILURE.or((status, trailers) ->
+     *     status.getCode() == Status.Code.RESOURCE_EXHAUSTED && trailers.containsKey(OVERLOADED)))
+     * }</pre>
      */
-    public Builder failureWhen(Predicate<? super Status> failureWhen) {
+    public Builder failureWhen(BiPredicate<? super Status, ? super Metadata> failureWhen) {
       this.failureWhen = Objects.requireNonNull(failureWhen, "failureWhen");
       return this;
     }

@@ -10,13 +10,18 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.backstop.Backstop;
 import dev.backstop.NotAllowedException;
+import dev.backstop.testing.RecordingBreaker;
+import dev.backstop.testing.RecordingBreaker.Counts;
+import io.grpc.Attributes;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
 import io.grpc.ClientInterceptor;
 import io.grpc.ClientInterceptors;
+import io.grpc.Context;
 import io.grpc.ForwardingClientCall;
 import io.grpc.ForwardingClientCallListener;
+import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
@@ -24,6 +29,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
@@ -36,6 +42,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiPredicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -94,8 +101,8 @@ class BackstopClientInterceptorTest {
 
     // Each holds the breaker of its own method only.
     String expected =
-        "BackstopClientInterceptor(operation=full method name, failureWhen=code in "
-            + "[UNKNOWN, DEADLINE_EXCEEDED, INTERNAL, UNAVAILABLE, DATA_LOSS], "
+        "BackstopClientInterceptor(operation=full method name, failureWhen=DEFAULT_FAILURE (code"
+            + " UNKNOWN, DEADLINE_EXCEEDED, INTERNAL, UNAVAILABLE or DATA_LOSS), "
             + "Backstop(Group(size=1, maximumSize=10000)))";
     assertThat(a).hasToString(expected);
     assertThat(b).hasToString(expected);
@@ -109,8 +116,8 @@ class BackstopClientInterceptorTest {
 
     assertThat(harness.breakers.keySet())
         .containsExactlyInAnyOrder("test.Echo/Unary", "test.Echo/Other");
-    assertThat(harness.breaker(UNARY).counts()).containsExactly(1, 1, 0, 0);
-    assertThat(harness.breaker(OTHER).counts()).containsExactly(2, 2, 0, 0);
+    assertThat(harness.breaker(UNARY).counts()).isEqualTo(new Counts(1, 1, 0, 0, 0));
+    assertThat(harness.breaker(OTHER).counts()).isEqualTo(new Counts(2, 2, 0, 0, 0));
   }
 
   @Test
@@ -130,8 +137,8 @@ class BackstopClientInterceptorTest {
     ClientCalls.blockingUnaryCall(keyed, UNARY, CallOptions.DEFAULT.withOption(tenant, "b"), "3");
 
     assertThat(harness.breakers.keySet()).containsExactlyInAnyOrder("Unary@a", "Unary@b");
-    assertThat(harness.breakers.get("Unary@a").counts()).containsExactly(1, 1, 0, 0);
-    assertThat(harness.breakers.get("Unary@b").counts()).containsExactly(2, 2, 0, 0);
+    assertThat(harness.breakers.get("Unary@a").counts()).isEqualTo(new Counts(1, 1, 0, 0, 0));
+    assertThat(harness.breakers.get("Unary@b").counts()).isEqualTo(new Counts(2, 2, 0, 0, 0));
   }
 
   @Test
@@ -171,13 +178,13 @@ class BackstopClientInterceptorTest {
             Status.Code.UNAVAILABLE,
             Status.Code.DATA_LOSS);
     assertThat(successes).hasSize(Status.Code.values().length - 5).contains(Status.Code.OK);
-    assertThat(harness.breaker(UNARY).counts()).containsExactly(17, 12, 5, 0);
+    assertThat(harness.breaker(UNARY).counts()).isEqualTo(new Counts(17, 12, 5, 0, 0));
     assertThat(harness.service.received()).isEqualTo(17);
   }
 
   private int failedSoFar() {
     RecordingBreaker breaker = harness.breaker(UNARY);
-    return breaker == null ? 0 : breaker.failures.get();
+    return breaker == null ? 0 : breaker.counts().failures();
   }
 
   @Test
@@ -186,7 +193,7 @@ class BackstopClientInterceptorTest {
         harness.guard(
             BackstopClientInterceptor.builder()
                 .backstop(backstop)
-                .failureWhen(status -> status.getCode() == Status.Code.NOT_FOUND)
+                .failureWhen((status, trailers) -> status.getCode() == Status.Code.NOT_FOUND)
                 .build());
     harness.service.answer = n -> n == 0 ? Status.NOT_FOUND : Status.UNAVAILABLE;
 
@@ -195,7 +202,7 @@ class BackstopClientInterceptorTest {
     assertThat(Harness.unary(strict, UNARY, "x").status().getCode())
         .isEqualTo(Status.Code.UNAVAILABLE);
 
-    assertThat(harness.breaker(UNARY).counts()).containsExactly(2, 1, 1, 0);
+    assertThat(harness.breaker(UNARY).counts()).isEqualTo(new Counts(2, 1, 1, 0, 0));
   }
 
   @Test
@@ -205,13 +212,67 @@ class BackstopClientInterceptorTest {
             BackstopClientInterceptor.builder()
                 .backstop(backstop)
                 .failureWhen(
-                    status -> {
+                    (status, trailers) -> {
                       throw new IllegalStateException("predicate bug");
                     })
                 .build());
 
     assertThat(Harness.unary(broken, UNARY, "x").reply()).isEqualTo("echo:x");
-    assertThat(harness.breaker(UNARY).counts()).containsExactly(1, 0, 1, 0);
+    assertThat(harness.breaker(UNARY).counts()).isEqualTo(new Counts(1, 0, 1, 0, 0));
+  }
+
+  @Test
+  void failureWhenSeesTheTrailers() {
+    Metadata.Key<String> overloaded =
+        Metadata.Key.of("overloaded", Metadata.ASCII_STRING_MARSHALLER);
+    Channel byTrailer =
+        harness.guard(
+            BackstopClientInterceptor.builder()
+                .backstop(backstop)
+                .failureWhen(
+                    BackstopClientInterceptor.DEFAULT_FAILURE.or(
+                        (status, trailers) -> "yes".equals(trailers.get(overloaded))))
+                .build());
+    harness.service.answer = n -> Status.RESOURCE_EXHAUSTED;
+
+    assertThat(Harness.unary(byTrailer, UNARY, "x").status().getCode())
+        .isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    Metadata trailers = new Metadata();
+    trailers.put(overloaded, "yes");
+    harness.service.trailers = trailers;
+    assertThat(Harness.unary(byTrailer, UNARY, "x").trailers().get(overloaded)).isEqualTo("yes");
+
+    assertThat(harness.breaker(UNARY).counts()).isEqualTo(new Counts(2, 1, 1, 0, 0));
+  }
+
+  @Test
+  void aCancelledStatusFromTheServerGoesThroughFailureWhen() {
+    harness.service.answer = n -> Status.CANCELLED.withDescription("the server gave up");
+    Channel strict =
+        harness.guard(
+            BackstopClientInterceptor.builder()
+                .backstop(backstop)
+                .failureWhen((status, trailers) -> !status.isOk())
+                .build());
+
+    assertThat(Harness.unary(channel, UNARY, "x").status().getCode())
+        .isEqualTo(Status.Code.CANCELLED);
+    assertThat(Harness.unary(strict, UNARY, "x").status().getCode())
+        .isEqualTo(Status.Code.CANCELLED);
+
+    // Only the caller's own cancel is ignored; the server's is an answer like any other.
+    assertThat(harness.breaker(UNARY).counts()).isEqualTo(new Counts(2, 1, 1, 0, 0));
+  }
+
+  @Test
+  void theDefaultFailure() {
+    BiPredicate<Status, Metadata> failure = BackstopClientInterceptor.DEFAULT_FAILURE;
+    assertThat(failure.test(Status.UNAVAILABLE, new Metadata())).isTrue();
+    assertThat(failure.test(Status.RESOURCE_EXHAUSTED, new Metadata())).isFalse();
+    assertThat(failure)
+        .hasToString(
+            "DEFAULT_FAILURE (code UNKNOWN, DEADLINE_EXCEEDED, INTERNAL, UNAVAILABLE or"
+                + " DATA_LOSS)");
   }
 
   // ---- rejection --------------------------------------------------------------------------
@@ -220,7 +281,7 @@ class BackstopClientInterceptorTest {
   void rejectedCallsFailInEveryStubKindWithoutReachingTheChannel() throws Exception {
     for (MethodDescriptor<?, ?> method : List.of(UNARY, STREAM, CHAT)) {
       backstop.breaker(method.getFullMethodName());
-      harness.breaker(method).reject = n -> true;
+      harness.breaker(method).rejectAll();
     }
     List<Throwable> seen = new ArrayList<>();
 
@@ -255,9 +316,9 @@ class BackstopClientInterceptorTest {
     }
     assertThat(((NotAllowedException) seen.get(3).getCause()).operation())
         .isEqualTo("test.Echo/Stream");
-    assertThat(harness.breaker(UNARY).counts()).containsExactly(0, 0, 0, 3);
-    assertThat(harness.breaker(STREAM).counts()).containsExactly(0, 0, 0, 1);
-    assertThat(harness.breaker(CHAT).counts()).containsExactly(0, 0, 0, 1);
+    assertThat(harness.breaker(UNARY).counts()).isEqualTo(new Counts(0, 0, 0, 0, 3));
+    assertThat(harness.breaker(STREAM).counts()).isEqualTo(new Counts(0, 0, 0, 0, 1));
+    assertThat(harness.breaker(CHAT).counts()).isEqualTo(new Counts(0, 0, 0, 0, 1));
     assertThat(harness.newCalls).hasValue(0);
     assertThat(harness.service.received()).isZero();
     assertThat(chatObserver.messages).isEmpty();
@@ -277,7 +338,7 @@ class BackstopClientInterceptorTest {
   @Test
   void aRejectedCallClosesInsideStartAndIgnoresWhatFollows() {
     backstop.breaker(UNARY.getFullMethodName());
-    harness.breaker(UNARY).reject = n -> true;
+    harness.breaker(UNARY).rejectAll();
     ClientCall<String, String> call = channel.newCall(UNARY, CallOptions.DEFAULT);
     Closes closes = new Closes();
 
@@ -291,7 +352,73 @@ class BackstopClientInterceptorTest {
     assertThat(closes.statuses).hasSize(1);
     assertThat(closes.statuses.get(0).getCode()).isEqualTo(Status.Code.UNAVAILABLE);
     assertThat(call.isReady()).isFalse();
-    assertThat(harness.breaker(UNARY).counts()).containsExactly(0, 0, 0, 1);
+    assertThat(harness.breaker(UNARY).counts()).isEqualTo(new Counts(0, 0, 0, 0, 1));
+    assertThat(harness.newCalls).hasValue(0);
+  }
+
+  @Test
+  void aRejectedCallIsClosedThroughTheExecutorOfItsCallOptions() {
+    backstop.breaker(UNARY.getFullMethodName());
+    harness.breaker(UNARY).rejectAll();
+    List<Runnable> tasks = new ArrayList<>();
+    ClientCall<String, String> call =
+        channel.newCall(UNARY, CallOptions.DEFAULT.withExecutor(tasks::add));
+    Closes closes = new Closes();
+
+    call.start(closes, new Metadata());
+
+    assertThat(closes.statuses).isEmpty(); // not on the caller's thread, inside start
+    assertThat(tasks).hasSize(1);
+    tasks.get(0).run();
+    assertThat(closes.statuses)
+        .extracting(Status::getCode)
+        .containsExactly(Status.Code.UNAVAILABLE);
+    assertThat(harness.breaker(UNARY).counts()).isEqualTo(new Counts(0, 0, 0, 0, 1));
+  }
+
+  @Test
+  void aRejectedCallIsClosedOnTheCallersContext() throws Exception {
+    backstop.breaker(UNARY.getFullMethodName());
+    harness.breaker(UNARY).rejectAll();
+    Context.Key<String> tenant = Context.key("tenant");
+    ExecutorService executor = Executors.newSingleThreadExecutor();
+    try {
+      CompletableFuture<String> seen = new CompletableFuture<>();
+      Context.current()
+          .withValue(tenant, "a")
+          .run(
+              () ->
+                  channel
+                      .newCall(UNARY, CallOptions.DEFAULT.withExecutor(executor))
+                      .start(
+                          new ClientCall.Listener<>() {
+                            @Override
+                            public void onClose(Status status, Metadata trailers) {
+                              seen.complete(tenant.get() + " " + status.getCode());
+                            }
+                          },
+                          new Metadata()));
+      assertThat(seen.get(5, TimeUnit.SECONDS)).isEqualTo("a UNAVAILABLE");
+    } finally {
+      executor.shutdownNow();
+    }
+  }
+
+  @Test
+  void nestedGuardsOnOneBackstopCountAnInnerRejectionOnce() {
+    backstop.breaker(UNARY.getFullMethodName());
+    harness.breaker(UNARY).rejectWhen(n -> n % 2 == 1); // the inner guard's turn
+    // A channel interceptor (inner) and a stub interceptor (outer) sharing one Backstop.
+    Channel nested =
+        ClientInterceptors.intercept(
+            harness.guard(BackstopClientInterceptor.create(backstop)),
+            BackstopClientInterceptor.create(backstop));
+
+    assertRejected(Harness.unaryError(nested, UNARY));
+
+    // The outer guard let the call through and the inner one shed it: one rejection, and the
+    // outer guard's call ignored, not a failure of the backend.
+    assertThat(harness.breaker(UNARY).counts()).isEqualTo(new Counts(1, 0, 0, 1, 1));
     assertThat(harness.newCalls).hasValue(0);
   }
 
@@ -333,7 +460,7 @@ class BackstopClientInterceptorTest {
     ClientCalls.blockingServerStreamingCall(channel, STREAM, CallOptions.DEFAULT, "5")
         .forEachRemaining(messages::add);
     assertThat(messages).containsExactly("0", "1", "2", "3", "4");
-    assertThat(harness.breaker(STREAM).counts()).containsExactly(1, 1, 0, 0);
+    assertThat(harness.breaker(STREAM).counts()).isEqualTo(new Counts(1, 1, 0, 0, 0));
 
     harness.service.answer = n -> Status.INTERNAL;
     Recorder observer = new Recorder();
@@ -342,7 +469,7 @@ class BackstopClientInterceptorTest {
     assertThat(((StatusRuntimeException) observer.error()).getStatus().getCode())
         .isEqualTo(Status.Code.INTERNAL);
     assertThat(observer.messages).containsExactly("0", "1", "2");
-    assertThat(harness.breaker(STREAM).counts()).containsExactly(2, 1, 1, 0);
+    assertThat(harness.breaker(STREAM).counts()).isEqualTo(new Counts(2, 1, 1, 0, 0));
   }
 
   @Test
@@ -352,12 +479,12 @@ class BackstopClientInterceptorTest {
         ClientCalls.asyncBidiStreamingCall(channel.newCall(CHAT, CallOptions.DEFAULT), observer);
     requests.onNext("a");
     requests.onNext("b");
-    assertThat(harness.breaker(CHAT).counts()).containsExactly(1, 0, 0, 0);
+    assertThat(harness.breaker(CHAT).counts()).isEqualTo(new Counts(1, 0, 0, 0, 0));
     requests.onNext("c");
     requests.onCompleted();
     observer.completed.get(5, TimeUnit.SECONDS);
     assertThat(observer.messages).containsExactly("echo:a", "echo:b", "echo:c");
-    assertThat(harness.breaker(CHAT).counts()).containsExactly(1, 1, 0, 0);
+    assertThat(harness.breaker(CHAT).counts()).isEqualTo(new Counts(1, 1, 0, 0, 0));
 
     harness.service.answer = n -> Status.DATA_LOSS;
     Recorder failing = new Recorder();
@@ -368,11 +495,11 @@ class BackstopClientInterceptorTest {
     assertThat(((StatusRuntimeException) failing.error()).getStatus().getCode())
         .isEqualTo(Status.Code.DATA_LOSS);
     assertThat(failing.messages).containsExactly("echo:d");
-    assertThat(harness.breaker(CHAT).counts()).containsExactly(2, 1, 1, 0);
+    assertThat(harness.breaker(CHAT).counts()).isEqualTo(new Counts(2, 1, 1, 0, 0));
   }
 
   @Test
-  void clientCancelCountsAsSuccessByDefault() throws Exception {
+  void aClientCancelIsIgnored() throws Exception {
     ClientCall<String, String> call = channel.newCall(UNARY, CallOptions.DEFAULT);
     Closes closes = new Closes();
     call.start(closes, new Metadata());
@@ -380,7 +507,7 @@ class BackstopClientInterceptorTest {
     call.halfClose();
     call.request(1);
     assertThat(harness.service.hung.await(5, TimeUnit.SECONDS)).isTrue();
-    assertThat(harness.breaker(UNARY).counts()).containsExactly(1, 0, 0, 0);
+    assertThat(harness.breaker(UNARY).counts()).isEqualTo(new Counts(1, 0, 0, 0, 0));
 
     call.cancel("user gave up", null);
 
@@ -389,16 +516,16 @@ class BackstopClientInterceptorTest {
     assertThat(closes.statuses.get(0).getCode()).isEqualTo(Status.Code.CANCELLED);
     assertThat(closes.statuses.get(0).getDescription()).isEqualTo("user gave up");
     assertThat(harness.service.cancelled.await(5, TimeUnit.SECONDS)).isTrue();
-    assertThat(harness.breaker(UNARY).counts()).containsExactly(1, 1, 0, 0);
+    assertThat(harness.breaker(UNARY).counts()).isEqualTo(new Counts(1, 0, 0, 1, 0));
   }
 
   @Test
-  void cancellingAFutureStubCallGoesThroughThePredicate() throws Exception {
+  void cancellingAFutureStubCallIsIgnoredWhateverFailureWhenSays() throws Exception {
     Channel cancelIsFailure =
         harness.guard(
             BackstopClientInterceptor.builder()
                 .backstop(backstop)
-                .failureWhen(status -> !status.isOk())
+                .failureWhen((status, trailers) -> !status.isOk())
                 .build());
     Future<String> future =
         ClientCalls.futureUnaryCall(cancelIsFailure.newCall(UNARY, CallOptions.DEFAULT), "hang");
@@ -407,12 +534,12 @@ class BackstopClientInterceptorTest {
     assertThat(future.cancel(true)).isTrue();
 
     assertThat(harness.service.cancelled.await(5, TimeUnit.SECONDS)).isTrue();
-    harness.breaker(UNARY).awaitMarks(1);
-    assertThat(harness.breaker(UNARY).counts()).containsExactly(1, 0, 1, 0);
+    assertThat(harness.breaker(UNARY).awaitMarks(1, Duration.ofSeconds(5)))
+        .isEqualTo(new Counts(1, 0, 0, 1, 0));
   }
 
   @Test
-  void cancellingABidiCallIsRecordedOnce() throws Exception {
+  void cancellingABidiCallIsIgnoredOnce() throws Exception {
     Recorder observer = new Recorder();
     ClientCallStreamObserver<String> requests =
         (ClientCallStreamObserver<String>)
@@ -426,11 +553,11 @@ class BackstopClientInterceptorTest {
     assertThat(((StatusRuntimeException) observer.error()).getStatus().getCode())
         .isEqualTo(Status.Code.CANCELLED);
     assertThat(harness.service.cancelled.await(5, TimeUnit.SECONDS)).isTrue();
-    assertThat(harness.breaker(CHAT).counts()).containsExactly(1, 1, 0, 0);
+    assertThat(harness.breaker(CHAT).counts()).isEqualTo(new Counts(1, 0, 0, 1, 0));
   }
 
   @Test
-  void aPassedDeadlineCountsAsAFailure() {
+  void aDeadlinePassingWhileTheServerWorksCountsAsAFailure() {
     CallOptions shortDeadline = CallOptions.DEFAULT.withDeadlineAfter(100, TimeUnit.MILLISECONDS);
 
     assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, UNARY, shortDeadline, "hang"))
@@ -440,7 +567,7 @@ class BackstopClientInterceptorTest {
 
     // Whether the server saw the call before the deadline depends on scheduling; the outcome
     // does not.
-    assertThat(harness.breaker(UNARY).counts()).containsExactly(1, 0, 1, 0);
+    assertThat(harness.breaker(UNARY).counts()).isEqualTo(new Counts(1, 0, 1, 0, 0));
   }
 
   @Test
@@ -455,8 +582,7 @@ class BackstopClientInterceptorTest {
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("call was already started or cancelled: closed call");
 
-    assertThat(harness.breaker(UNARY).asked).hasValue(0);
-    assertThat(harness.breaker(UNARY).counts()).containsExactly(0, 0, 0, 0);
+    assertThat(harness.breaker(UNARY).counts()).isEqualTo(new Counts(0, 0, 0, 0, 0));
     assertThat(harness.newCalls).hasValue(0);
   }
 
@@ -475,19 +601,79 @@ class BackstopClientInterceptorTest {
 
     assertThat(closes.closed.await(5, TimeUnit.SECONDS)).isTrue();
     assertThat(closes.statuses.get(0).isOk()).isTrue();
-    assertThat(harness.breaker(UNARY).counts()).containsExactly(1, 1, 0, 0);
+    assertThat(harness.breaker(UNARY).counts()).isEqualTo(new Counts(1, 1, 0, 0, 0));
     assertThat(harness.newCalls).hasValue(1);
   }
 
   @Test
-  void aStartThatThrowsIsRecordedOnceAsAFailure() {
+  void aStartThatThrowsIsIgnored() {
     Channel broken = brokenBelow(false);
 
     assertThatThrownBy(() -> Harness.unary(broken, UNARY, "x"))
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("start broke");
 
-    assertThat(harness.breaker(UNARY).counts()).containsExactly(1, 0, 1, 0);
+    assertThat(harness.breaker(UNARY).counts()).isEqualTo(new Counts(1, 0, 0, 1, 0));
+  }
+
+  @Test
+  void anInterceptorThatThrowsFromInterceptCallIsIgnored() {
+    ClientInterceptor broken =
+        new ClientInterceptor() {
+          @Override
+          public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
+              MethodDescriptor<ReqT, RespT> method, CallOptions options, Channel next) {
+            throw new IllegalStateException("interceptor bug");
+          }
+        };
+    Channel buggy =
+        ClientInterceptors.intercept(
+            harness.channel(), broken, BackstopClientInterceptor.create(backstop));
+
+    assertThatThrownBy(() -> Harness.unary(buggy, UNARY, "x"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("interceptor bug");
+
+    assertThat(harness.breaker(UNARY).counts()).isEqualTo(new Counts(1, 0, 0, 1, 0));
+    assertThat(harness.service.received()).isZero();
+  }
+
+  @Test
+  void anInterruptedBlockingCallIsIgnored() throws Exception {
+    CompletableFuture<Throwable> thrown = new CompletableFuture<>();
+    Thread caller =
+        new Thread(
+            () -> {
+              try {
+                ClientCalls.blockingUnaryCall(channel, UNARY, CallOptions.DEFAULT, "hang");
+                thrown.complete(null);
+              } catch (Throwable t) {
+                thrown.complete(t);
+              }
+            });
+    caller.start();
+    assertThat(harness.service.hung.await(5, TimeUnit.SECONDS)).isTrue();
+
+    caller.interrupt();
+
+    assertThat(thrown.get(5, TimeUnit.SECONDS))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.CANCELLED));
+    assertThat(harness.breaker(UNARY).awaitMarks(1, Duration.ofSeconds(5)))
+        .isEqualTo(new Counts(1, 0, 0, 1, 0));
+  }
+
+  @Test
+  void getAttributesBeforeStartIsEmptyAsOnGrpcsOwnCalls() {
+    ClientCall<String, String> plain = harness.channel().newCall(UNARY, CallOptions.DEFAULT);
+    ClientCall<String, String> guarded = channel.newCall(UNARY, CallOptions.DEFAULT);
+
+    assertThat(plain.getAttributes()).isEqualTo(Attributes.EMPTY);
+    assertThat(guarded.getAttributes()).isEqualTo(Attributes.EMPTY);
+    guarded.start(new Closes(), new Metadata());
+    assertThat(guarded.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR)).isNotNull();
+    guarded.cancel("done", null);
   }
 
   @Test
@@ -504,7 +690,7 @@ class BackstopClientInterceptorTest {
         .extracting(Status::getCode)
         .containsExactly(Status.Code.INVALID_ARGUMENT);
     // The close came first and was classified by its own status: INVALID_ARGUMENT is a success.
-    assertThat(harness.breaker(UNARY).counts()).containsExactly(1, 1, 0, 0);
+    assertThat(harness.breaker(UNARY).counts()).isEqualTo(new Counts(1, 1, 0, 0, 0));
   }
 
   /** The guarded channel, with an interceptor below the breaker whose start() throws. */
@@ -561,7 +747,7 @@ class BackstopClientInterceptorTest {
     assertThat(closes.statuses)
         .extracting(Status::getCode)
         .containsExactly(Status.Code.OK, Status.Code.INTERNAL);
-    assertThat(harness.breaker(UNARY).counts()).containsExactly(1, 1, 0, 0);
+    assertThat(harness.breaker(UNARY).counts()).isEqualTo(new Counts(1, 1, 0, 0, 0));
   }
 
   // ---- concurrency ------------------------------------------------------------------------
@@ -571,7 +757,7 @@ class BackstopClientInterceptorTest {
     int threads = 8;
     int calls = 250;
     backstop.breaker(UNARY.getFullMethodName());
-    harness.breaker(UNARY).reject = n -> n % 3 == 2;
+    harness.breaker(UNARY).rejectWhen(n -> n % 3 == 2);
     harness.service.answer = n -> n % 2 == 0 ? Status.OK : Status.UNAVAILABLE;
     AtomicInteger ok = new AtomicInteger();
     AtomicInteger remote = new AtomicInteger();
@@ -609,14 +795,11 @@ class BackstopClientInterceptorTest {
     int total = threads * calls;
     int rejected = 666; // n % 3 == 2 for n in [0, 2000)
     RecordingBreaker breaker = harness.breaker(UNARY);
-    assertThat(breaker.asked).hasValue(total);
-    assertThat(breaker.rejections).hasValue(rejected);
+    assertThat(breaker.counts())
+        .isEqualTo(new Counts(total - rejected, ok.get(), remote.get(), 0, rejected));
     assertThat(local).hasValue(rejected);
-    assertThat(breaker.allowed).hasValue(total - rejected);
     assertThat(harness.service.received()).isEqualTo(total - rejected);
     assertThat(harness.newCalls).hasValue(total - rejected);
-    assertThat(breaker.successes).hasValue(ok.get());
-    assertThat(breaker.failures).hasValue(remote.get());
     assertThat(ok.get() + remote.get()).isEqualTo(total - rejected);
     assertThat(ok.get()).isEqualTo((total - rejected + 1) / 2);
   }

@@ -1,5 +1,6 @@
 package dev.backstop.grpc;
 
+import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
@@ -13,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 
@@ -23,8 +25,9 @@ import java.util.function.IntFunction;
  *
  * <ul>
  *   <li>{@code Unary}, {@code Other}: reply {@code "echo:" + request} if the answer is OK, else
- *       fail with the answer. The request {@code "hang"} counts down {@link #hung} and is never
- *       answered; its cancellation counts down {@link #cancelled}.
+ *       fail with the answer. The request {@code "hang"} counts down {@link #hung}, releases a
+ *       permit of {@link #hanging} and is never answered; its cancellation counts down {@link
+ *       #cancelled} and releases a permit of {@link #cancels}.
  *   <li>{@code Stream} (server streaming): the request is a count n; send {@code "0"} to {@code
  *       n-1}, then close with the answer.
  *   <li>{@code Chat} (bidi): echo each message; when the client half-closes, close with the answer.
@@ -63,11 +66,20 @@ final class EchoService {
   /** Which status to close the n-th received call with; OK by default. */
   volatile IntFunction<Status> answer = n -> Status.OK;
 
+  /** The trailers of a unary call closed with an error; none by default. */
+  volatile Metadata trailers;
+
   /** Counted down when a {@code "hang"} call arrives. */
   final CountDownLatch hung = new CountDownLatch(1);
 
   /** Counted down when a hanging unary call or a bidi call is cancelled by the client. */
   final CountDownLatch cancelled = new CountDownLatch(1);
+
+  /** A permit for every {@code "hang"} call that arrives. */
+  final Semaphore hanging = new Semaphore(0);
+
+  /** A permit for every hanging unary call or bidi call cancelled by the client. */
+  final Semaphore cancels = new Semaphore(0);
 
   private final AtomicInteger sequence = new AtomicInteger();
   private final ConcurrentHashMap<String, AtomicInteger> received = new ConcurrentHashMap<>();
@@ -112,15 +124,21 @@ final class EchoService {
   private void unary(MethodDescriptor<?, ?> method, String request, StreamObserver<String> out) {
     Status status = arrive(method);
     if (request.equals("hang")) {
-      ((ServerCallStreamObserver<String>) out).setOnCancelHandler(cancelled::countDown);
+      ((ServerCallStreamObserver<String>) out)
+          .setOnCancelHandler(
+              () -> {
+                cancelled.countDown();
+                cancels.release();
+              });
       hung.countDown();
+      hanging.release();
       return;
     }
     if (status.isOk()) {
       out.onNext("echo:" + request);
       out.onCompleted();
     } else {
-      out.onError(status.asRuntimeException());
+      out.onError(status.asRuntimeException(trailers));
     }
   }
 
@@ -144,6 +162,7 @@ final class EchoService {
       @Override
       public void onError(Throwable t) {
         cancelled.countDown();
+        cancels.release();
       }
 
       @Override

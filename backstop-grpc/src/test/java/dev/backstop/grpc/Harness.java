@@ -2,7 +2,8 @@ package dev.backstop.grpc;
 
 import dev.backstop.Backstop;
 import dev.backstop.SreBreaker;
-import dev.backstop.Ticker;
+import dev.backstop.testing.FakeTicker;
+import dev.backstop.testing.RecordingBreaker;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -22,7 +23,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A real in-process gRPC server running {@link EchoService}, a real channel to it, and the
@@ -33,9 +33,8 @@ final class Harness implements AutoCloseable {
 
   final EchoService service = new EchoService();
   final AtomicInteger newCalls = new AtomicInteger();
-  /** Fake time for the SRE breakers, from an odd negative origin. */
-  final AtomicLong now = new AtomicLong(-7_000_000_123L);
-  final Ticker ticker = now::get;
+  /** Fake time for the SRE breakers. */
+  final FakeTicker ticker = new FakeTicker();
   /** The recording breakers made so far by {@link #recording()}, by operation. */
   final Map<String, RecordingBreaker> breakers = new ConcurrentHashMap<>();
 
@@ -73,7 +72,7 @@ final class Harness implements AutoCloseable {
   }
 
   void advance(Duration duration) {
-    now.addAndGet(duration.toNanos());
+    ticker.advance(duration);
   }
 
   /** The channel with {@code interceptor} in front of the call counter. */

@@ -3,8 +3,10 @@ package dev.backstop.http;
 import dev.backstop.Backstop;
 import dev.backstop.CircuitBreaker;
 import dev.backstop.NotAllowedException;
+import dev.backstop.Outcome;
 import java.io.IOException;
 import java.net.Authenticator;
+import java.net.ConnectException;
 import java.net.CookieHandler;
 import java.net.ProxySelector;
 import java.net.URI;
@@ -19,6 +21,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.function.BiPredicate;
 import java.util.function.Function;
@@ -43,22 +46,28 @@ import javax.net.ssl.SSLParameters;
  * the request, the request is not sent, the rejection is recorded with {@link
  * CircuitBreaker#markRejected()}, and the breaker's {@link NotAllowedException} is thrown by
  * {@code send} or completes the future returned by {@code sendAsync} (which then does not throw).
- * Otherwise the request goes to the wrapped client and its outcome is recorded exactly once, with
- * {@link CircuitBreaker#markFailed()} or {@link CircuitBreaker#markSuccess()} as {@link
- * Builder#failureWhen(BiPredicate) failureWhen} decides, when the response or the error arrives.
+ * Otherwise the request goes to the wrapped client and its outcome is recorded exactly once, when
+ * the response or the error arrives, following the outcome model of {@link CircuitBreaker}.
  * Responses and exceptions reach the caller unchanged.
  *
- * <p><b>What the caller does to the request.</b> If the thread blocked in {@code send} is
- * interrupted, the outcome is classified from the {@link InterruptedException}. If the caller
- * cancels the future returned by {@code sendAsync} before the outcome is known, the cancellation
- * is forwarded to the wrapped client's future (which aborts the exchange) and the outcome is
- * classified from a {@link java.util.concurrent.CancellationException}. Neither says anything
- * about the backend, so by default neither is a failure; they are recorded (as successes) because
- * every request a breaker allows must be recorded once. Completing the returned future in any
- * other way, for example with {@link CompletableFuture#orTimeout}, does not abort the exchange,
- * and the outcome is recorded when it arrives. For time limits that should count as failures, use
- * {@link HttpRequest.Builder#timeout(Duration)} or {@link HttpClient.Builder#connectTimeout}:
- * their {@link java.net.http.HttpTimeoutException} is an {@link IOException}.
+ * <p><b>Outcome.</b> A response is a failure if {@link Builder#failureWhen(BiPredicate)
+ * failureWhen} holds for it, else a success; so is an {@link IOException} (refused, reset, timed
+ * out). What the client did says nothing about the backend and is recorded as ignored: an
+ * interrupted {@code send}, a cancelled {@code sendAsync} (see below), another guard's rejection
+ * (a wrapped {@code BackstopHttpClient}'s {@link NotAllowedException}), an error after this client
+ * was shut down (Java 21 and later), and every exception that is not an {@code IOException}: the
+ * client's own, such as an invalid request or a body handler that throws. {@code send} and {@code
+ * sendAsync} classify alike: the JDK's {@code send} wraps the error its {@code sendAsync} fails
+ * with in a plain {@code IOException}, which {@code send} looks through.
+ *
+ * <p><b>Cancelling.</b> {@code cancel(true)} on the future {@code sendAsync} returns, or on any
+ * future derived from it ({@code thenApply}, {@code thenCompose}, ...), aborts the exchange and
+ * records the call as ignored, as the JDK's own client does since Java 16. {@code cancel(false)}
+ * does not abort the JDK's exchange: it completes the caller's future only, and the exchange's
+ * own outcome is recorded when it arrives, as for a caller-side {@link CompletableFuture#orTimeout
+ * orTimeout}. For time limits that count as failures, use {@link
+ * HttpRequest.Builder#timeout(Duration)} or {@link HttpClient.Builder#connectTimeout}: their {@link
+ * java.net.http.HttpTimeoutException} is an {@link IOException}.
  *
  * <p><b>Everything else delegates.</b> The configuration getters, {@link #newWebSocketBuilder()}
  * and, on Java 21 and later, {@code shutdown}, {@code shutdownNow}, {@code awaitTermination},
@@ -79,8 +88,10 @@ public final class BackstopHttpClient extends HttpClient {
    * CompletableFuture subclass that is returned to the caller: when the wrapped future completes
    * it records the outcome and then completes itself with the same response or (unwrapped)
    * exception, so the caller's dependent stages run after the breaker has learnt the outcome.
-   * Pending records at most once: the wrapped future's completion and the caller's cancel() race
-   * for one flag, and only the winner records.
+   * Pending records at most once: the wrapped future's completion and an abort (cancel(true) of
+   * Pending or of a stage derived from it, which Pending makes as Pending.Derived) race for one
+   * flag, and only the winner records. Both paths classify with classify(), which applies
+   * Outcome.of(response, error, failureWhen), the one rule of core for I/O clients.
    *
    * Java 21 added shutdown, shutdownNow, awaitTermination, isTerminated and close to HttpClient
    * (which became AutoCloseable). This class is compiled for Java 17, so it cannot name them on
@@ -95,22 +106,23 @@ public final class BackstopHttpClient extends HttpClient {
    * The default {@link Builder#failureWhen(BiPredicate) failureWhen}: a response with status 500,
    * 503 or 504, or any {@link IOException} (connection refused, {@link
    * java.net.http.HttpTimeoutException timeouts}, resets, TLS failures) is a failure; every other
-   * response and every other exception is not. Combine it with {@link BiPredicate#or} to add to
-   * it.
+   * response is not. Combine it with {@link BiPredicate#or} to add to it.
    */
-  public static final BiPredicate<HttpResponse<?>, Throwable> DEFAULT_FAILURE =
+  public static final BiPredicate<HttpResponse<?>, IOException> DEFAULT_FAILURE =
       DefaultFailure.INSTANCE;
 
   private final HttpClient delegate;
   private final Backstop backstop;
   private final Function<? super HttpRequest, String> operation;
-  private final Outcomes outcomes;
+  private final BiPredicate<? super HttpResponse<?>, ? super IOException> failureWhen;
+  /** Set once shutdown, shutdownNow or close was called: later errors are the client's doing. */
+  private volatile boolean shutDown;
 
   private BackstopHttpClient(Builder builder) {
     this.delegate = builder.client;
     this.backstop = builder.backstop != null ? builder.backstop : Backstop.create();
     this.operation = builder.operation;
-    this.outcomes = new Outcomes(builder.failureWhen);
+    this.failureWhen = builder.failureWhen;
   }
 
   /**
@@ -153,10 +165,10 @@ public final class BackstopHttpClient extends HttpClient {
     try {
       response = delegate.send(request, responseBodyHandler);
     } catch (Throwable t) {
-      outcomes.record(breaker, null, t);
+      classify(null, sendAsyncError(t)).record(breaker);
       throw t;
     }
-    outcomes.record(breaker, response, null);
+    classify(response, null).record(breaker);
     return response;
   }
 
@@ -203,10 +215,10 @@ public final class BackstopHttpClient extends HttpClient {
     try {
       sent = send.get();
     } catch (Throwable t) {
-      outcomes.record(breaker, null, t);
+      classify(null, t).record(breaker);
       throw t;
     }
-    return Pending.of(sent, breaker, outcomes);
+    return Pending.of(sent, breaker, this);
   }
 
   /** Returns the wrapped client's cookie handler. */
@@ -273,11 +285,45 @@ public final class BackstopHttpClient extends HttpClient {
   }
 
   /**
+   * Classifies how an allowed request ended, from its response or its error: errors after a
+   * shutdown of this client are ignored, the rest follows {@link Outcome#of(Object, Throwable,
+   * BiPredicate)}.
+   */
+  Outcome classify(HttpResponse<?> response, Throwable error) {
+    if (response == null && (shutDown || Lifecycle.isTerminated(delegate))) {
+      return Outcome.IGNORED;
+    }
+    return Outcome.of(response, error, failureWhen);
+  }
+
+  /**
+   * Returns the error the wrapped client's {@code sendAsync} would have failed with, given what
+   * its {@code send} threw: the JDK's {@code send} wraps that error in a plain {@link
+   * IOException} (a body handler's {@code IllegalStateException}, say, as well as an {@code
+   * IOException}), and throws the rest, such as {@link ConnectException} or {@link
+   * InterruptedException}, as they are.
+   */
+  static Throwable sendAsyncError(Throwable thrown) {
+    return thrown.getClass() == IOException.class && thrown.getCause() != null
+        ? thrown.getCause()
+        : thrown;
+  }
+
+  /** Removes the {@link CompletionException} a dependent stage wraps an error in. */
+  static Throwable unwrap(Throwable error) {
+    return error instanceof CompletionException && error.getCause() != null
+        ? error.getCause()
+        : error;
+  }
+
+  /**
    * Starts an orderly shutdown of the wrapped client. This method overrides {@code
    * HttpClient.shutdown()}, which Java 21 added; on earlier Java versions, whose clients have no
-   * lifecycle, it does nothing.
+   * lifecycle, it does nothing to the wrapped client. Errors of requests from here on are the
+   * client's doing and recorded as ignored; so for {@link #shutdownNow()} and {@link #close()}.
    */
   public void shutdown() {
+    shutDown = true;
     Lifecycle.shutdown(delegate);
   }
 
@@ -286,6 +332,7 @@ public final class BackstopHttpClient extends HttpClient {
    * does nothing on earlier Java versions.
    */
   public void shutdownNow() {
+    shutDown = true;
     Lifecycle.shutdownNow(delegate);
   }
 
@@ -315,6 +362,7 @@ public final class BackstopHttpClient extends HttpClient {
    * HttpClient.close()} of Java 21; does nothing on earlier Java versions.
    */
   public void close() {
+    shutDown = true;
     Lifecycle.close(delegate);
   }
 
@@ -372,7 +420,8 @@ public final class BackstopHttpClient extends HttpClient {
     private final HttpClient client;
     private Backstop backstop;
     private Function<? super HttpRequest, String> operation = BackstopHttpClient::origin;
-    private BiPredicate<? super HttpResponse<?>, ? super Throwable> failureWhen = DEFAULT_FAILURE;
+    private BiPredicate<? super HttpResponse<?>, ? super IOException> failureWhen =
+        DEFAULT_FAILURE;
 
     private Builder(HttpClient client) {
       this.client = client;
@@ -404,12 +453,15 @@ public final class BackstopHttpClient extends HttpClient {
     }
 
     /**
-     * Which outcomes count as failures of the backend; all others count as successes. The
-     * predicate is called once per request the breaker allowed, with the response and {@code
-     * null}, or with {@code null} and the exception (unwrapped from any {@link
-     * java.util.concurrent.CompletionException}). By default {@link #DEFAULT_FAILURE}: status 500,
-     * 503 or 504, or an {@link IOException}. If the predicate throws, the outcome counts as a
-     * failure and the exception is logged; the caller still gets the response or its exception.
+     * Which responses and {@link IOException}s count as failures of the backend; the others count
+     * as successes. The predicate is called once per request the breaker allowed, with the
+     * response and {@code null}, or with {@code null} and the exception (unwrapped from any {@link
+     * java.util.concurrent.CompletionException}, and from the plain {@code IOException} the JDK's
+     * {@code send} wraps it in). It is not asked about the ends that say nothing about the backend
+     * (see the class documentation), which are ignored. By default {@link #DEFAULT_FAILURE}:
+     * status 500, 503 or 504, or an {@code IOException}. If the predicate throws, the outcome
+     * counts as a failure, the exception is logged once per predicate class and the caller still
+     * gets the response or its exception.
      *
      * <pre>{@code
      * .failureWhen(BackstopHttpClient.DEFAULT_FAILURE.or((response, error) ->
@@ -417,7 +469,7 @@ public final class BackstopHttpClient extends HttpClient {
      * }</pre>
      */
     public Builder failureWhen(
-        BiPredicate<? super HttpResponse<?>, ? super Throwable> failureWhen) {
+        BiPredicate<? super HttpResponse<?>, ? super IOException> failureWhen) {
       this.failureWhen = Objects.requireNonNull(failureWhen, "failureWhen");
       return this;
     }

@@ -5,16 +5,16 @@ import java.net.http.HttpResponse;
 import java.util.function.BiPredicate;
 
 /** {@link BackstopHttpClient#DEFAULT_FAILURE}; an enum for a readable, serializable singleton. */
-enum DefaultFailure implements BiPredicate<HttpResponse<?>, Throwable> {
+enum DefaultFailure implements BiPredicate<HttpResponse<?>, IOException> {
   INSTANCE;
 
   @Override
-  public boolean test(HttpResponse<?> response, Throwable error) {
-    if (response != null) {
-      int status = response.statusCode();
-      return status == 500 || status == 503 || status == 504;
+  public boolean test(HttpResponse<?> response, IOException error) {
+    if (response == null) {
+      return true;
     }
-    return error instanceof IOException;
+    int status = response.statusCode();
+    return status == 500 || status == 503 || status == 504;
   }
 
   @Override

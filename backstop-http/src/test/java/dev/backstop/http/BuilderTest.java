@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.backstop.Backstop;
+import dev.backstop.testing.RecordingBreaker;
+import dev.backstop.testing.RecordingBreaker.Counts;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -44,7 +46,7 @@ class BuilderTest {
 
   @Test
   void requestsAndHandlersAreCheckedBeforeTheBreakerIsAsked() {
-    CountingBreaker breaker = new CountingBreaker();
+    RecordingBreaker breaker = new RecordingBreaker();
     BackstopHttpClient client =
         BackstopHttpClient.builder(JDK)
             .backstop(Backstop.builder().breakers(op -> breaker).build())
@@ -65,7 +67,7 @@ class BuilderTest {
     assertThatThrownBy(() -> client.sendAsync(request, null, null))
         .isInstanceOf(NullPointerException.class)
         .hasMessage("responseBodyHandler");
-    assertThat(breaker.counts()).isEqualTo("allowed=0 successes=0 failures=0 rejections=0");
+    assertThat(breaker.counts()).isEqualTo(new Counts(0, 0, 0, 0, 0));
   }
 
   @Test

@@ -8,7 +8,9 @@ import dev.backstop.Backstop;
 import dev.backstop.CircuitBreaker;
 import dev.backstop.NotAllowedException;
 import dev.backstop.SreBreaker;
-import dev.backstop.Ticker;
+import dev.backstop.testing.FakeTicker;
+import dev.backstop.testing.RecordingBreaker;
+import dev.backstop.testing.RecordingBreaker.Counts;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.http.HttpClient;
@@ -18,7 +20,6 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -41,7 +42,7 @@ class OutcomeTest {
 
   private static HttpClient jdk;
 
-  private final CountingBreaker breaker = new CountingBreaker();
+  private final RecordingBreaker breaker = new RecordingBreaker("counting");
   private final Backstop backstop =
       Backstop.builder().breakers(op -> breaker).build();
   private TestServer server;
@@ -81,19 +82,19 @@ class OutcomeTest {
   @Test
   void aRejectedSendThrowsTheBreakersExceptionRecordsTheRejectionAndSendsNothing() {
     BackstopHttpClient client = client();
-    breaker.reject = true;
+    breaker.rejectAll();
 
     assertThatThrownBy(() -> client.send(get(), BodyHandlers.ofString()))
-        .isSameAs(breaker.rejection);
+        .isSameAs(breaker.rejection());
 
-    assertThat(breaker.counts()).isEqualTo("allowed=0 successes=0 failures=0 rejections=1");
+    assertThat(breaker.counts()).isEqualTo(new Counts(0, 0, 0, 0, 1));
     assertThat(server.requests()).isZero();
   }
 
   @Test
   void aRejectedSendAsyncReturnsAFailedFutureRecordsTheRejectionAndSendsNothing() {
     BackstopHttpClient client = client();
-    breaker.reject = true;
+    breaker.rejectAll();
 
     CompletableFuture<HttpResponse<String>> plain =
         client.sendAsync(get(), BodyHandlers.ofString());
@@ -105,15 +106,15 @@ class OutcomeTest {
       assertThatThrownBy(future::get)
           .isInstanceOf(ExecutionException.class)
           .cause()
-          .isSameAs(breaker.rejection);
+          .isSameAs(breaker.rejection());
     }
-    assertThat(breaker.counts()).isEqualTo("allowed=0 successes=0 failures=0 rejections=2");
+    assertThat(breaker.counts()).isEqualTo(new Counts(0, 0, 0, 0, 2));
     assertThat(server.requests()).isZero();
   }
 
   @Test
   void theRejectionOfASreBreakerNamesTheOrigin() throws Exception {
-    Ticker frozen = () -> -7_000_000_000L;
+    FakeTicker frozen = new FakeTicker();
     BackstopHttpClient client =
         BackstopHttpClient.builder(jdk)
             .backstop(
@@ -149,10 +150,7 @@ class OutcomeTest {
 
     long failed = futures.stream().filter(f -> f.join().statusCode() == 503).count();
     assertThat(server.requests()).isEqualTo(n);
-    assertThat(breaker.counts())
-        .isEqualTo(
-            "allowed=" + n + " successes=" + (n - failed) + " failures=" + failed
-                + " rejections=0");
+    assertThat(breaker.counts()).isEqualTo(new Counts(n, n - (int) failed, (int) failed, 0, 0));
   }
 
   @Test
@@ -164,7 +162,7 @@ class OutcomeTest {
             .sendAsync(get(), BodyHandlers.ofString())
             .thenApply(response -> response.statusCode() + " " + breaker.counts())
             .get(10, SECONDS);
-    assertThat(seen).isEqualTo("503 allowed=1 successes=0 failures=1 rejections=0");
+    assertThat(seen).isEqualTo("503 " + new Counts(1, 0, 1, 0, 0));
   }
 
   @Test
@@ -182,11 +180,11 @@ class OutcomeTest {
     assertThat(response.statusCode()).isEqualTo(504);
     assertThat(response.body()).isEqualTo("status 504");
     assertThat(pushed).isEmpty(); // HTTP/1.1 has no push
-    assertThat(breaker.counts()).isEqualTo("allowed=1 successes=0 failures=1 rejections=0");
+    assertThat(breaker.counts()).isEqualTo(new Counts(1, 0, 1, 0, 0));
   }
 
   @Test
-  void aCallerCancelIsRecordedOnceAndNotAsAFailure() throws Exception {
+  void aCallerCancelAbortsTheExchangeAndIsIgnoredOnce() throws Exception {
     BackstopHttpClient client = client();
     server.hang();
     CompletableFuture<HttpResponse<String>> future =
@@ -196,11 +194,59 @@ class OutcomeTest {
     assertThat(future.cancel(true)).isTrue();
 
     assertThat(future).isCancelled();
-    assertThat(breaker.counts()).isEqualTo("allowed=1 successes=1 failures=0 rejections=0");
+    assertThat(breaker.counts()).isEqualTo(new Counts(1, 0, 0, 1, 0));
     // The aborted exchange ends with an error of its own, which must not be recorded as well.
     server.release();
     assertThat(client.send(get(), BodyHandlers.ofString()).statusCode()).isEqualTo(200);
-    assertThat(breaker.counts()).isEqualTo("allowed=2 successes=2 failures=0 rejections=0");
+    assertThat(breaker.counts()).isEqualTo(new Counts(2, 1, 0, 1, 0));
+  }
+
+  @Test
+  void cancellingADerivedFutureAbortsTheExchangeAsOnTheJdksOwnClient() throws Exception {
+    BackstopHttpClient client = client();
+    server.trickle();
+    CompletableFuture<Integer> derived =
+        client
+            .sendAsync(get(), BodyHandlers.ofString())
+            .thenApply(HttpResponse::body)
+            .thenApply(String::length);
+    server.awaitEntered();
+
+    assertThat(derived.cancel(true)).isTrue();
+
+    server.awaitClosedByClient(); // the server sees the connection close
+    assertThat(breaker.counts()).isEqualTo(new Counts(1, 0, 0, 1, 0));
+  }
+
+  @Test
+  void theJdksOwnClientAbortsTheExchangeWhenADerivedFutureIsCancelled() throws Exception {
+    server.trickle();
+    CompletableFuture<String> derived =
+        jdk.sendAsync(get(), BodyHandlers.ofString()).thenApply(HttpResponse::body);
+    server.awaitEntered();
+
+    assertThat(derived.cancel(true)).isTrue();
+
+    server.awaitClosedByClient(); // the behaviour BackstopHttpClient keeps
+  }
+
+  @Test
+  void cancelWithoutInterruptLeavesTheExchangeAloneAndRecordsItsRealOutcome() throws Exception {
+    BackstopHttpClient client = client();
+    server.hang();
+    CompletableFuture<HttpResponse<String>> future =
+        client.sendAsync(get(), BodyHandlers.ofString());
+    CompletableFuture<String> derived = future.thenApply(HttpResponse::body);
+    server.awaitEntered();
+
+    assertThat(derived.cancel(false)).isTrue();
+    assertThat(future.cancel(false)).isTrue();
+    assertThat(breaker.counts()).isEqualTo(new Counts(1, 0, 0, 0, 0));
+
+    server.release(503); // the exchange went on, and its answer is what the breaker learns
+    assertThat(breaker.awaitMarks(1, Duration.ofSeconds(10)))
+        .isEqualTo(new Counts(1, 0, 1, 0, 0));
+    assertThat(future).isCancelled();
   }
 
   @Test
@@ -212,16 +258,16 @@ class OutcomeTest {
         client.sendAsync(get(), BodyHandlers.ofString()).orTimeout(1, TimeUnit.NANOSECONDS);
     server.awaitEntered();
     assertThatThrownBy(() -> future.get(10, SECONDS)).hasCauseInstanceOf(TimeoutException.class);
-    assertThat(breaker.counts()).isEqualTo("allowed=1 successes=0 failures=0 rejections=0");
+    assertThat(breaker.counts()).isEqualTo(new Counts(1, 0, 0, 0, 0));
 
     server.release(); // the request was not aborted: it gets its 200 and that is recorded
-    breaker.awaitMarks(1);
-    assertThat(breaker.counts()).isEqualTo("allowed=1 successes=1 failures=0 rejections=0");
+    assertThat(breaker.awaitMarks(1, Duration.ofSeconds(10)))
+        .isEqualTo(new Counts(1, 1, 0, 0, 0));
     assertThat(server.requests()).isEqualTo(1);
   }
 
   @Test
-  void anInterruptedSendIsRecordedOnceAndNotAsAFailure() throws Exception {
+  void anInterruptedSendIsIgnoredOnce() throws Exception {
     BackstopHttpClient client = client();
     server.hang();
     CompletableFuture<Throwable> thrown = new CompletableFuture<>();
@@ -241,7 +287,7 @@ class OutcomeTest {
 
     assertThat(thrown.get(10, SECONDS)).isInstanceOf(InterruptedException.class);
     caller.join(10_000);
-    assertThat(breaker.counts()).isEqualTo("allowed=1 successes=1 failures=0 rejections=0");
+    assertThat(breaker.counts()).isEqualTo(new Counts(1, 0, 0, 1, 0));
   }
 
   @ParameterizedTest(name = "async {0}")
@@ -258,14 +304,14 @@ class OutcomeTest {
       assertThatThrownBy(() -> client.send(get(), BodyHandlers.ofString()))
           .isInstanceOf(ConnectException.class);
     }
-    assertThat(breaker.counts()).isEqualTo("allowed=1 successes=0 failures=1 rejections=0");
+    assertThat(breaker.counts()).isEqualTo(new Counts(1, 0, 1, 0, 0));
   }
 
   @ParameterizedTest(name = "async {0}")
   @ValueSource(booleans = {false, true})
   void failureWhenDecidesAndSeesTheUnwrappedException(boolean async) throws Exception {
     List<String> seen = new CopyOnWriteArrayList<>();
-    BiPredicate<HttpResponse<?>, Throwable> notFound =
+    BiPredicate<HttpResponse<?>, IOException> notFound =
         (response, error) -> {
           seen.add(
               response != null ? "status " + response.statusCode() : error.getClass().getName());
@@ -296,7 +342,7 @@ class OutcomeTest {
     assertThat(seen)
         .containsExactly(
             "status 404", "status 503", "status 200", ConnectException.class.getName());
-    assertThat(breaker.counts()).isEqualTo("allowed=4 successes=3 failures=1 rejections=0");
+    assertThat(breaker.counts()).isEqualTo(new Counts(4, 3, 1, 0, 0));
   }
 
   @Test
@@ -312,18 +358,15 @@ class OutcomeTest {
       server.status(status);
       client.send(get(), BodyHandlers.discarding());
     }
-    assertThat(breaker.counts()).isEqualTo("allowed=3 successes=1 failures=2 rejections=0");
+    assertThat(breaker.counts()).isEqualTo(new Counts(3, 1, 2, 0, 0));
   }
 
   @Test
   void theDefaultFailures() {
-    BiPredicate<HttpResponse<?>, Throwable> failure = BackstopHttpClient.DEFAULT_FAILURE;
+    BiPredicate<HttpResponse<?>, IOException> failure = BackstopHttpClient.DEFAULT_FAILURE;
     assertThat(failure.test(null, new ConnectException("refused"))).isTrue();
     assertThat(failure.test(null, new java.net.http.HttpTimeoutException("slow"))).isTrue();
     assertThat(failure.test(null, new IOException("reset"))).isTrue();
-    assertThat(failure.test(null, new InterruptedException())).isFalse();
-    assertThat(failure.test(null, new CancellationException())).isFalse();
-    assertThat(failure.test(null, new IllegalArgumentException())).isFalse();
     assertThat(failure).hasToString("DEFAULT_FAILURE (status 500, 503, 504 or an IOException)");
   }
 
@@ -341,7 +384,7 @@ class OutcomeTest {
     assertThat(client.send(get(), BodyHandlers.ofString()).body()).isEqualTo("status 200");
     assertThat(client.sendAsync(get(), BodyHandlers.ofString()).get(10, SECONDS).body())
         .isEqualTo("status 200");
-    assertThat(breaker.counts()).isEqualTo("allowed=2 successes=0 failures=2 rejections=0");
+    assertThat(breaker.counts()).isEqualTo(new Counts(2, 0, 2, 0, 0));
   }
 
   @Test
@@ -377,7 +420,7 @@ class OutcomeTest {
     assertThatThrownBy(() -> client.send(request, BodyHandlers.ofString()))
         .isInstanceOf(NullPointerException.class)
         .hasMessage("operation returned null for " + request);
-    assertThat(breaker.counts()).isEqualTo("allowed=0 successes=0 failures=0 rejections=0");
+    assertThat(breaker.counts()).isEqualTo(new Counts(0, 0, 0, 0, 0));
     assertThat(server.requests()).isZero();
   }
 

@@ -9,7 +9,7 @@ import dev.backstop.NotAllowedException;
 import dev.backstop.Snapshot;
 import dev.backstop.SreBreaker;
 import dev.backstop.State;
-import dev.backstop.Ticker;
+import dev.backstop.testing.FakeTicker;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -20,7 +20,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,7 +44,7 @@ class SheddingTest {
 
   private static HttpClient jdk;
 
-  private final AtomicLong now = new AtomicLong(-7_000_000_000L);
+  private final FakeTicker ticker = new FakeTicker();
   private TestServer server;
 
   @BeforeAll
@@ -74,7 +73,6 @@ class SheddingTest {
 
   /** Original-design breakers (window 3 s, minimum 100 requests) on the test's clock. */
   private Backstop original(double success) {
-    Ticker ticker = now::get;
     return Backstop.builder()
         .breakers(op -> SreBreaker.original().success(success).name(op).ticker(ticker).build())
         .ticker(ticker)
@@ -86,7 +84,7 @@ class SheddingTest {
   }
 
   private void advance(Duration d) {
-    now.addAndGet(d.toNanos());
+    ticker.advance(d);
   }
 
   /**

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -32,11 +33,17 @@ final class TestServer implements AutoCloseable {
   /** The status a {@link #hang()} request waits with; any status, the test only releases it. */
   private static final int HANG = -1;
 
+  /** The status of {@link #trickle()}: answer 200 and send the body a byte at a time, forever. */
+  private static final int TRICKLE = -2;
+
   private final AtomicInteger requests = new AtomicInteger();
   private final int port;
   private volatile int status = 200;
   private volatile CountDownLatch entered = new CountDownLatch(1);
   private volatile CountDownLatch release = new CountDownLatch(0);
+  private volatile int released = 200;
+  private final Semaphore hanging = new Semaphore(0);
+  private final CountDownLatch closedByClient = new CountDownLatch(1);
   private HttpServer server;
   private ExecutorService executor;
 
@@ -72,10 +79,39 @@ final class TestServer implements AutoCloseable {
     }
   }
 
+  /** Waits until {@code n} requests have reached a hanging server since it started. */
+  void awaitHanging(int n) throws InterruptedException {
+    if (!hanging.tryAcquire(n, 10, TimeUnit.SECONDS)) {
+      throw new AssertionError(n + " requests did not reach the server within 10 s");
+    }
+  }
+
   /** Lets hanging requests finish with 200, and later ones get 200 at once. */
   void release() {
-    status = 200;
+    release(200);
+  }
+
+  /** Lets hanging requests finish with {@code code}, and later ones get {@code code} at once. */
+  void release(int code) {
+    released = code;
+    status = code;
     release.countDown();
+  }
+
+  /**
+   * Makes the following requests get 200 and a body that never ends: a byte every 10 ms, until
+   * the client closes the connection, which {@link #awaitClosedByClient()} sees.
+   */
+  void trickle() {
+    entered = new CountDownLatch(1);
+    status = TRICKLE;
+  }
+
+  /** Waits until the client closed a connection that {@link #trickle()} was writing to. */
+  void awaitClosedByClient() throws InterruptedException {
+    if (!closedByClient.await(10, TimeUnit.SECONDS)) {
+      throw new AssertionError("the client did not close the connection within 10 s");
+    }
   }
 
   /** Returns how many requests have reached the server so far. */
@@ -111,12 +147,30 @@ final class TestServer implements AutoCloseable {
   }
 
   private void bind(int port) throws IOException {
-    server =
-        HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port), 50);
-    executor = Executors.newFixedThreadPool(4);
+    // A backlog for a thousand connections at once, so that none waits for a SYN to be resent.
+    InetSocketAddress address = new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port);
+    server = HttpServer.create(address, 1_000);
+    executor = Executors.newCachedThreadPool();
     server.setExecutor(executor);
     server.createContext("/", this::handle);
     server.start();
+  }
+
+  private void trickle(HttpExchange exchange) throws IOException {
+    exchange.sendResponseHeaders(200, 0); // chunked
+    OutputStream out = exchange.getResponseBody();
+    entered.countDown();
+    try {
+      while (true) {
+        out.write('.');
+        out.flush();
+        TimeUnit.MILLISECONDS.sleep(10); // pacing, not waiting for anything
+      }
+    } catch (IOException closed) {
+      closedByClient.countDown();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private void handle(HttpExchange exchange) throws IOException {
@@ -124,17 +178,23 @@ final class TestServer implements AutoCloseable {
       in.readAllBytes();
       requests.incrementAndGet();
       int code = status;
+      if (code == TRICKLE) {
+        trickle(exchange);
+        return;
+      }
       if (code == HANG) {
+        CountDownLatch waitFor = release;
         entered.countDown();
+        hanging.release();
         try {
-          if (!release.await(30, TimeUnit.SECONDS)) {
+          if (!waitFor.await(30, TimeUnit.SECONDS)) {
             throw new UncheckedIOException(new IOException("never released"));
           }
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           return;
         }
-        code = 200;
+        code = released;
       }
       byte[] body = ("status " + code).getBytes(StandardCharsets.UTF_8);
       exchange.sendResponseHeaders(code, body.length);

@@ -5,14 +5,15 @@ import dev.backstop.BreakerListener;
 import dev.backstop.Snapshot;
 import dev.backstop.State;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,13 +35,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>The meters, each also carrying the tags given to {@link #create(Iterable)}:
  *
  * <ul>
- *   <li>{@value #CALLS}, a counter tagged {@code operation} and {@code outcome}: {@code success}
- *       and {@code failure} count the calls the breaker let through by what the backend did,
- *       {@code rejected} the calls the breaker rejected. Each call counts once, so the sum over
- *       {@code outcome} is the number of calls that have finished.
+ *   <li>{@value #CALLS}, a counter tagged {@code operation} and {@code outcome}: {@code success},
+ *       {@code failure} and {@code ignored} count the calls the breaker let through by how they
+ *       ended (see the outcome model of {@link dev.backstop.CircuitBreaker}), {@code rejected} the
+ *       calls the breaker rejected. Each call counts once, so the sum over {@code outcome} is the
+ *       number of calls that have finished.
  *   <li>{@value #ALLOWED}, a counter tagged {@code operation}: the calls the breaker let through.
- *       Each later counts once in {@value #CALLS} as {@code success} or {@code failure}, so the
- *       difference is the calls in flight.
+ *       Each later counts once in {@value #CALLS} as {@code success}, {@code failure} or {@code
+ *       ignored}, so {@code allowed = success + failure + ignored + in flight}.
  *   <li>{@value #PROBABILITY}, a gauge tagged {@code operation}: the probability, in [0, 1), that
  *       the breaker rejects the next call.
  *   <li>{@value #STATE}, a gauge tagged {@code operation}: 0 while the breaker is {@link
@@ -48,25 +50,20 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li>{@value #OPERATIONS}, a gauge: the number of operations the Backstop holds now.
  * </ul>
  *
+ * <p>The {@code Backstop} reports every call whatever {@link dev.backstop.CircuitBreaker} guards
+ * it, so breakers of one's own get the counters too. The two per-operation gauges read {@link
+ * dev.backstop.CircuitBreaker#snapshot()}, and are {@code NaN} for a breaker that reports no
+ * snapshot.
+ *
  * <p>An operation's meters are registered when its breaker first reports, and removed from every
  * registry when the Backstop's group drops it (idle expiry or size bound), so a bounded group
- * stays bounded in the registry too. The counters count from the operation's first report, not
- * from binding: a registry bound late, or one of several registries, shows the same values as
- * the others. {@code bindTo} may be called for any number of registries, before or after calls;
- * binding the same registry twice registers nothing new.
- *
- * <p>With a group of one's own ({@link Backstop.Builder#group}), give the listener to each breaker
- * and report removals, or the meters of dropped operations stay registered:
- *
- * <pre>{@code
- * BackstopMetrics metrics = BackstopMetrics.create();
- * Backstop backstop = Backstop.builder()
- *     .group(Group.builder(op -> SreBreaker.builder().name(op).listener(metrics).build())
- *         .onRemoval((op, breaker) -> metrics.removed(op))
- *         .build())
- *     .build();
- * metrics.monitor(backstop).bindTo(registry);
- * }</pre>
+ * stays bounded in the registry too; a breaker the group dropped reports nothing more. The
+ * counters count from the operation's first report, not from binding: a registry bound late, or
+ * one of several registries, shows the same values as the others. {@code bindTo} may be called
+ * for any number of registries, before or after calls; binding the same registry twice registers
+ * nothing new. Two {@code BackstopMetrics} with the same tags cannot share a registry: their
+ * meters would have the same names and tags, so {@code bindTo} refuses the second. {@link
+ * #close()} removes every meter from every registry.
  *
  * <p>Recording a call costs a {@link ConcurrentHashMap} lookup of the operation and a {@link
  * java.util.concurrent.atomic.LongAdder} increment; it takes no lock, allocates nothing and never
@@ -74,7 +71,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Instances are thread-safe.
  */
-public final class BackstopMetrics implements BreakerListener {
+public final class BackstopMetrics implements BreakerListener, AutoCloseable {
 
   /*
    * How it works.
@@ -93,12 +90,19 @@ public final class BackstopMetrics implements BreakerListener {
    * either given all of an operation's meters or none.
    *
    * Races on purpose. A thread that got a holder just before removed() dropped it increments an
-   * adder no meter reads any more: those few events are lost, as the breaker itself is. A
-   * breaker that reports after its group dropped it (a thread was still using it) would re-create
-   * meters that nothing removes; to prevent that, an unknown operation is registered only if the
-   * monitored Backstop holds it now (checked under the lock, so a concurrent removed() either
-   * sees the new holder or ran before the check). If the group has since made a new breaker for
-   * the operation, its holder and meters start from zero, as the breaker does.
+   * adder no meter reads any more: those few events are lost, as the breaker itself is. The
+   * Backstop stops the reports of a breaker its group dropped, so a call that outlives its
+   * breaker is never counted in the series of the operation's next breaker. An unknown operation
+   * is registered only if the monitored Backstop holds it now (Backstop.contains, checked under
+   * the lock, so a concurrent removed() either sees the new holder or ran before the check).
+   *
+   * Collisions. Micrometer returns the meter already registered under a name and tags instead of
+   * registering a second one, so two BackstopMetrics with the same tags would silently share (and
+   * remove) each other's meters. bindTo registers the operations gauge first and refuses the
+   * registry if it was there before: another BackstopMetrics with the same tags is bound to it.
+   *
+   * Closing. close() takes the lock, removes every meter it registered from every registry and
+   * marks this closed; a report that comes later finds no holder and registers nothing.
    *
    * Gauges. Per-operation gauges read Backstop.snapshot(operation) when the registry polls them:
    * a breaker's probability and state change with time alone, as its window rolls, so they are
@@ -124,14 +128,17 @@ public final class BackstopMetrics implements BreakerListener {
   private final ConcurrentHashMap<String, Operation> operations = new ConcurrentHashMap<>();
   private final ReentrantLock lock = new ReentrantLock();
 
-  /** Registries bound so far; guarded by lock. */
-  private final Set<MeterRegistry> registries = Collections.newSetFromMap(new IdentityHashMap<>());
+  /** Registries bound so far, each with its operations gauge; guarded by lock. */
+  private final Map<MeterRegistry, Meter> registries = new IdentityHashMap<>();
 
   /** The monitored Backstop, set once by monitor(); guarded by lock. */
   private Backstop backstop;
 
   /** The binder of the monitored Backstop; guarded by lock. */
   private Binder binder;
+
+  /** Set once by close(); written under lock. */
+  private volatile boolean closed;
 
   private BackstopMetrics(Tags tags) {
     this.tags = tags;
@@ -161,24 +168,27 @@ public final class BackstopMetrics implements BreakerListener {
 
   /**
    * Returns the binder that publishes these metrics and the gauges of {@code backstop} to a
-   * registry. {@code backstop} must be the Backstop whose breakers report to this listener, and
-   * its group must hold them as the {@link dev.backstop.SreBreaker}s themselves (not wrapped), since
-   * an operation is measured only while {@link Backstop#snapshot(String)} finds it. Calls with the
-   * same Backstop return the same binder.
+   * registry. {@code backstop} must be the Backstop this listener was given to: an operation is
+   * measured while {@link Backstop#contains(String)} says it holds it. Calls with the same
+   * Backstop return the same binder; its {@code bindTo} throws {@link IllegalArgumentException} if
+   * the registry already holds the meters of another {@code BackstopMetrics} with the same tags,
+   * and {@link IllegalStateException} once this is closed.
    *
    * <p>Operations that reported before this call but that {@code backstop} no longer holds are
    * forgotten.
    *
    * @throws IllegalArgumentException if this listener already monitors another Backstop
+   * @throws IllegalStateException if this is closed
    */
   public MeterBinder monitor(Backstop backstop) {
     Objects.requireNonNull(backstop, "backstop");
     lock.lock();
     try {
+      checkOpen();
       if (this.backstop == null) {
         this.backstop = backstop;
         this.binder = new Binder(backstop);
-        operations.keySet().removeIf(operation -> backstop.snapshot(operation) == null);
+        operations.keySet().removeIf(operation -> !backstop.contains(operation));
       } else if (this.backstop != backstop) {
         throw new IllegalArgumentException(
             "backstop must be the one already monitored, "
@@ -224,6 +234,14 @@ public final class BackstopMetrics implements BreakerListener {
     }
   }
 
+  @Override
+  public void ignored(String operation) {
+    Operation o = find(operation);
+    if (o != null) {
+      o.ignored.increment();
+    }
+  }
+
   /** Forgets {@code operation} and removes its meters from every bound registry. */
   @Override
   public void removed(String operation) {
@@ -235,6 +253,36 @@ public final class BackstopMetrics implements BreakerListener {
       }
     } finally {
       lock.unlock();
+    }
+  }
+
+  /**
+   * Removes every meter of these metrics from every registry it was bound to, and stops
+   * publishing: later reports are dropped, and {@code bindTo} and {@link #monitor} throw. Closing
+   * twice does nothing more. The Backstop keeps working, with this listener now doing nothing.
+   */
+  @Override
+  public void close() {
+    lock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      for (Operation o : operations.values()) {
+        o.unregister();
+      }
+      operations.clear();
+      registries.forEach(MeterRegistry::remove);
+      registries.clear();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("BackstopMetrics is closed: " + this);
     }
   }
 
@@ -252,6 +300,7 @@ public final class BackstopMetrics implements BreakerListener {
         + ", registries="
         + bound
         + (tags.stream().findAny().isPresent() ? ", tags=" + tags : "")
+        + (closed ? ", closed" : "")
         + ")";
   }
 
@@ -267,18 +316,21 @@ public final class BackstopMetrics implements BreakerListener {
 
   /** The slow path of the first report of an operation. */
   private Operation sighted(String operation) {
+    if (closed) {
+      return null;
+    }
     lock.lock();
     try {
       Operation o = operations.get(operation);
-      if (o != null) {
+      if (o != null || closed) {
         return o;
       }
-      if (backstop != null && backstop.snapshot(operation) == null) {
-        return null; // a breaker its group has already dropped: see "Races on purpose"
+      if (backstop != null && !backstop.contains(operation)) {
+        return null; // its group has dropped it already: see "Races on purpose"
       }
       o = new Operation(operation, tags);
       operations.put(operation, o);
-      for (MeterRegistry registry : registries) {
+      for (MeterRegistry registry : registries.keySet()) {
         o.register(registry, backstop);
       }
       return o;
@@ -300,13 +352,24 @@ public final class BackstopMetrics implements BreakerListener {
       Objects.requireNonNull(registry, "registry");
       lock.lock();
       try {
-        if (!registries.add(registry)) {
+        checkOpen();
+        if (registries.containsKey(registry)) {
           return;
         }
-        Gauge.builder(OPERATIONS, backstop, Backstop::size)
-            .tags(tags)
-            .description("Operations whose breakers the Backstop holds now")
-            .register(registry);
+        List<Meter> before = registry.getMeters();
+        Gauge gauge =
+            Gauge.builder(OPERATIONS, backstop, Backstop::size)
+                .tags(tags)
+                .description("Operations whose breakers the Backstop holds now")
+                .register(registry);
+        if (before.contains(gauge)) { // Micrometer returned the meter someone else registered
+          throw new IllegalArgumentException(
+              "registry already holds the meters of another BackstopMetrics with the tags "
+                  + tags
+                  + "; give each BackstopMetrics bound to one registry tags that tell it apart,"
+                  + " such as BackstopMetrics.create(Tags.of(\"client\", \"users\"))");
+        }
+        registries.put(registry, gauge);
         List<Operation> known = new ArrayList<>(operations.values());
         for (Operation o : known) {
           o.register(registry, backstop);

@@ -23,6 +23,7 @@ final class Operation {
   final LongAdder rejected = new LongAdder();
   final LongAdder success = new LongAdder();
   final LongAdder failure = new LongAdder();
+  final LongAdder ignored = new LongAdder();
 
   private final String name;
   private final Tags tags;
@@ -37,6 +38,7 @@ final class Operation {
   void register(MeterRegistry registry, Backstop backstop) {
     add(registry, calls("success", success).register(registry));
     add(registry, calls("failure", failure).register(registry));
+    add(registry, calls("ignored", ignored).register(registry));
     add(registry, calls("rejected", rejected).register(registry));
     add(registry, FunctionCounter.builder(BackstopMetrics.ALLOWED, allowed, LongAdder::sum)
         .tags(tags)
@@ -70,7 +72,8 @@ final class Operation {
         .tags(tags)
         .tag(OUTCOME, outcome)
         .description(
-            "Finished calls: success or failure if the breaker let them through, else rejected");
+            "Finished calls: success, failure or ignored if the breaker let them through, else"
+                + " rejected");
   }
 
   private void add(MeterRegistry registry, Meter meter) {

@@ -2,6 +2,7 @@ package dev.backstop.micrometer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.backstop.Backstop;
@@ -9,7 +10,8 @@ import dev.backstop.CircuitBreaker;
 import dev.backstop.NotAllowedException;
 import dev.backstop.SreBreaker;
 import dev.backstop.State;
-import dev.backstop.Ticker;
+import dev.backstop.testing.FakeTicker;
+import dev.backstop.testing.RecordingBreaker;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
@@ -21,7 +23,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -34,8 +36,7 @@ class BackstopMetricsTest {
 
   private static final Duration EXPIRY = Duration.ofMinutes(1);
 
-  private final AtomicLong now = new AtomicLong(-7_000_000_001L);
-  private final Ticker ticker = now::get;
+  private final FakeTicker ticker = new FakeTicker();
   private final BackstopMetrics metrics = BackstopMetrics.create();
   private final Backstop backstop = backstop(metrics, 10);
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -51,7 +52,7 @@ class BackstopMetricsTest {
   }
 
   private void advance(Duration d) {
-    now.addAndGet(d.toNanos());
+    ticker.advance(d);
   }
 
   @Test
@@ -119,14 +120,14 @@ class BackstopMetricsTest {
     small.call("b", () -> "ok");
     advance(Duration.ofSeconds(1));
     assertThat(operationsInRegistry()).containsExactlyInAnyOrder("a", "b");
-    assertThat(registry.getMeters()).hasSize(2 * 6 + 1);
+    assertThat(registry.getMeters()).hasSize(2 * 7 + 1);
 
     small.call("c", () -> "ok"); // over the bound: "a", the oldest, goes
 
     assertThat(small.snapshots().keySet()).containsExactlyInAnyOrder("b", "c");
     assertThat(operationsInRegistry()).containsExactlyInAnyOrder("b", "c");
     assertThat(metrics.operations()).containsExactlyInAnyOrder("b", "c");
-    assertThat(registry.getMeters()).hasSize(2 * 6 + 1);
+    assertThat(registry.getMeters()).hasSize(2 * 7 + 1);
     assertThat(gauge(BackstopMetrics.OPERATIONS, Tags.empty())).isEqualTo(2);
   }
 
@@ -187,14 +188,14 @@ class BackstopMetricsTest {
       assertThat(count(r, "users.get", "success")).isEqualTo(8);
       assertThat(count(r, "users.get", "failure")).isEqualTo(2);
       assertThat(count(r, "orders.list", "success")).isEqualTo(2);
-      assertThat(r.getMeters()).hasSize(2 * 6 + 1);
+      assertThat(r.getMeters()).hasSize(2 * 7 + 1);
     }
 
     metrics.removed("users.get");
 
     for (MeterRegistry r : List.of(registry, second)) {
       assertThat(operationsIn(r)).containsExactly("orders.list");
-      assertThat(r.getMeters()).hasSize(6 + 1);
+      assertThat(r.getMeters()).hasSize(7 + 1);
     }
   }
 
@@ -233,13 +234,156 @@ class BackstopMetricsTest {
   }
 
   @Test
+  void allowedIsSuccessPlusFailurePlusIgnoredPlusInFlight() throws Exception {
+    metrics.monitor(backstop).bindTo(registry);
+    CompletableFuture<String> succeeds = new CompletableFuture<>();
+    CompletableFuture<String> fails = new CompletableFuture<>();
+    CompletableFuture<String> pending = new CompletableFuture<>();
+    backstop.callAsync("users.get", () -> succeeds);
+    backstop.callAsync("users.get", () -> fails);
+    CompletableFuture<String> abandoned =
+        backstop.callAsync("users.get", CompletableFuture<String>::new);
+    backstop.callAsync("users.get", () -> pending);
+    assertThatThrownBy(
+            () -> backstop.call("users.get", () -> { throw new InterruptedException(); }))
+        .isInstanceOf(InterruptedException.class);
+
+    succeeds.complete("ok");
+    fails.completeExceptionally(new IOException("down"));
+    abandoned.cancel(true);
+
+    assertThat(allowed("users.get")).isEqualTo(5);
+    assertThat(count(registry, "users.get", "success")).isEqualTo(1);
+    assertThat(count(registry, "users.get", "failure")).isEqualTo(1);
+    assertThat(count(registry, "users.get", "ignored")).isEqualTo(2);
+    assertThat(count(registry, "users.get", "rejected")).isZero();
+    // One call, pending, is in flight.
+    assertThat(allowed("users.get") - count(registry, "users.get", "success")
+            - count(registry, "users.get", "failure") - count(registry, "users.get", "ignored"))
+        .isEqualTo(1);
+  }
+
+  @Test
+  void aCallThatOutlivesItsBreakerIsNotCountedInTheSeriesOfTheNextOne() throws Exception {
+    Backstop small = backstop(metrics, 1);
+    metrics.monitor(small).bindTo(registry);
+    CircuitBreaker stale = small.breaker("stream");
+    stale.allow(); // a long stream starts
+    advance(Duration.ofSeconds(1));
+    small.call("other", () -> "ok"); // the group drops "stream"
+    small.call("stream", () -> "ok"); // a new breaker for "stream", which drops "other"
+
+    stale.markSuccess(); // the long stream ends, on the breaker that was dropped
+
+    assertThat(allowed("stream")).isEqualTo(1);
+    assertThat(count(registry, "stream", "success")).isEqualTo(1);
+  }
+
+  @Test
+  void aBreakerOfOnesOwnGetsTheCountersAndGaugesWithoutASnapshot() throws Exception {
+    BackstopMetrics custom = BackstopMetrics.create();
+    Backstop b =
+        Backstop.builder()
+            .breakers(op -> new RecordingBreaker(op).rejectWhen(n -> n == 2))
+            .listener(custom)
+            .build();
+    custom.monitor(b).bindTo(registry);
+
+    b.call("users.get", () -> "ok");
+    assertThatThrownBy(() -> b.call("users.get", () -> { throw new IOException("down"); }))
+        .isInstanceOf(IOException.class);
+    assertThatThrownBy(() -> b.call("users.get", () -> "shed"))
+        .isInstanceOf(NotAllowedException.class);
+
+    assertCalls("users.get", 1, 1, 1);
+    assertThat(allowed("users.get")).isEqualTo(2);
+    assertThat(probability("users.get")).isNaN(); // the breaker reports no snapshot
+    assertThat(state("users.get")).isNaN();
+    assertThat(gauge(BackstopMetrics.OPERATIONS, Tags.empty())).isEqualTo(1);
+  }
+
+  @Test
+  void twoBackstopMetricsWithTheSameTagsCannotShareARegistry() throws Exception {
+    metrics.monitor(backstop).bindTo(registry);
+    BackstopMetrics other = BackstopMetrics.create();
+    Backstop otherBackstop = backstop(other, 10);
+    MeterBinder otherBinder = other.monitor(otherBackstop);
+
+    assertThatThrownBy(() -> otherBinder.bindTo(registry))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "registry already holds the meters of another BackstopMetrics with the tags []; give"
+                + " each BackstopMetrics bound to one registry tags that tell it apart, such as"
+                + " BackstopMetrics.create(Tags.of(\"client\", \"users\"))");
+
+    // The first one's meters are its own: 3 + 5 successes do not read 3.
+    succeed("users.get", 3);
+    for (int i = 0; i < 5; i++) {
+      otherBackstop.call("users.get", () -> "ok");
+    }
+    assertCalls("users.get", 3, 0, 0);
+    assertThat(other).hasToString("BackstopMetrics(operations=1, registries=0)");
+
+    // With tags that tell them apart, they share the registry.
+    BackstopMetrics tagged = BackstopMetrics.create(Tags.of("client", "orders"));
+    Backstop taggedBackstop = backstop(tagged, 10);
+    tagged.monitor(taggedBackstop).bindTo(registry);
+    for (int i = 0; i < 5; i++) {
+      taggedBackstop.call("users.get", () -> "ok");
+    }
+    assertThat(
+            registry
+                .get(BackstopMetrics.CALLS)
+                .tags("client", "orders", "operation", "users.get", "outcome", "success")
+                .functionCounter()
+                .count())
+        .isEqualTo(5);
+    assertThat(
+            registry.find(BackstopMetrics.CALLS).tags("outcome", "success").functionCounters())
+        .extracting(c -> c.getId().getTag("client"), c -> (long) c.count())
+        .containsExactlyInAnyOrder(tuple(null, 3L), tuple("orders", 5L));
+  }
+
+  @Test
+  void closeRemovesEveryMeterFromEveryRegistryAndStopsPublishing() throws Exception {
+    MeterBinder binder = metrics.monitor(backstop);
+    SimpleMeterRegistry second = new SimpleMeterRegistry();
+    binder.bindTo(registry);
+    binder.bindTo(second);
+    succeed("users.get", 2);
+    succeed("orders.list", 1);
+    assertThat(registry.getMeters()).hasSize(2 * 7 + 1);
+
+    metrics.close();
+    metrics.close(); // again: nothing more
+
+    assertThat(registry.getMeters()).isEmpty();
+    assertThat(second.getMeters()).isEmpty();
+    succeed("users.get", 1); // the Backstop goes on; nothing is registered again
+    succeed("new.op", 1);
+    assertThat(registry.getMeters()).isEmpty();
+    assertThat(metrics.operations()).isEmpty();
+    assertThat(metrics).hasToString("BackstopMetrics(operations=0, registries=0, closed)");
+    assertThatThrownBy(() -> binder.bindTo(new SimpleMeterRegistry()))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("BackstopMetrics is closed: " + metrics);
+    assertThatThrownBy(() -> metrics.monitor(backstop))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("BackstopMetrics is closed: " + metrics);
+    // A closed BackstopMetrics frees the registry for another one with the same tags.
+    BackstopMetrics next = BackstopMetrics.create();
+    next.monitor(backstop(next, 10)).bindTo(registry);
+    assertThat(registry.getMeters()).hasSize(1);
+  }
+
+  @Test
   void extraTagsGoOnEveryMeter() throws Exception {
     BackstopMetrics tagged = BackstopMetrics.create(Tags.of("client", "users"));
     Backstop b = backstop(tagged, 10);
     tagged.monitor(b).bindTo(registry);
     b.call("users.get", () -> "ok");
 
-    assertThat(registry.getMeters()).hasSize(7);
+    assertThat(registry.getMeters()).hasSize(8);
     for (Meter meter : registry.getMeters()) {
       assertThat(meter.getId().getTag("client")).as(meter.getId().toString()).isEqualTo("users");
     }

@@ -62,7 +62,7 @@ class DefaultGroupTest {
         .hasSize((int) held)
         .isEqualTo(backstop.snapshots().keySet());
     assertThat(metrics.operations()).isEqualTo(backstop.snapshots().keySet());
-    assertThat(registry.getMeters()).hasSize((int) held * 6 + 1);
+    assertThat(registry.getMeters()).hasSize((int) held * 7 + 1);
     assertThat(registry.get(BackstopMetrics.OPERATIONS).gauge().value()).isEqualTo(held);
   }
 
@@ -121,7 +121,7 @@ class DefaultGroupTest {
       assertThat(count("op" + op, "failure")).isEqualTo(failures * threads);
       assertThat(count("op" + op, "rejected")).isZero();
     }
-    assertThat(registry.getMeters()).hasSize(ops * 6 + 1);
+    assertThat(registry.getMeters()).hasSize(ops * 7 + 1);
   }
 
   @Test

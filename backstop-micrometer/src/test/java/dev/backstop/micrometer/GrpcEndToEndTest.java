@@ -3,6 +3,7 @@ package dev.backstop.micrometer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.backstop.Backstop;
+import dev.backstop.testing.FakeTicker;
 import dev.backstop.grpc.BackstopClientInterceptor;
 import io.grpc.CallOptions;
 import io.grpc.ClientInterceptors;
@@ -23,9 +24,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -63,7 +64,7 @@ class GrpcEndToEndTest {
           .build();
 
   private final AtomicInteger received = new AtomicInteger();
-  private final AtomicLong now = new AtomicLong(-11_000_000_003L);
+  private final FakeTicker ticker = new FakeTicker();
   private Server server;
   private ManagedChannel channel;
 
@@ -96,7 +97,7 @@ class GrpcEndToEndTest {
   @Test
   void countersMoveForARealFailingServer() {
     BackstopMetrics metrics = BackstopMetrics.create();
-    Backstop backstop = Backstop.builder().listener(metrics).ticker(now::get).build();
+    Backstop backstop = Backstop.builder().listener(metrics).ticker(ticker).build();
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     metrics.monitor(backstop).bindTo(registry);
     var intercepted =
@@ -105,7 +106,7 @@ class GrpcEndToEndTest {
     int local = 0;
     int remote = 0;
     for (int i = 0; i < 300; i++) {
-      now.addAndGet(1_000_000); // 1 ms per call: 300 calls fit in the 3 s window
+      ticker.advance(Duration.ofMillis(1)); // 300 calls fit in the 3 s window
       try {
         ClientCalls.blockingUnaryCall(intercepted, GET, CallOptions.DEFAULT, "u" + i);
       } catch (StatusRuntimeException e) {

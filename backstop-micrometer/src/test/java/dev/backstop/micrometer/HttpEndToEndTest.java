@@ -6,7 +6,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.backstop.Backstop;
 import dev.backstop.NotAllowedException;
 import dev.backstop.SreBreaker;
-import dev.backstop.Ticker;
+import dev.backstop.testing.FakeTicker;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -19,7 +19,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -32,8 +31,7 @@ class HttpEndToEndTest {
 
   private final AtomicInteger okHits = new AtomicInteger();
   private final AtomicInteger failHits = new AtomicInteger();
-  private final AtomicLong now = new AtomicLong(-3_000_000_007L);
-  private final Ticker ticker = now::get;
+  private final FakeTicker ticker = new FakeTicker();
   private HttpServer server;
   private HttpClient client;
   private URI base;

@@ -3,10 +3,15 @@ package dev.backstop.okhttp;
 import dev.backstop.Backstop;
 import dev.backstop.CircuitBreaker;
 import dev.backstop.NotAllowedException;
+import dev.backstop.Outcome;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiPredicate;
 import java.util.function.Function;
-import java.util.function.Predicate;
+import okhttp3.Call;
+import okhttp3.EventListener;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.Request;
@@ -31,12 +36,24 @@ import okhttp3.Response;
  * is recorded with {@link CircuitBreaker#markRejected()} and the call fails with a {@link
  * NotAllowedIOException} whose cause is the breaker's {@link NotAllowedException}.
  *
- * <p><b>Outcome.</b> A request the breaker allowed records exactly one outcome. A response counts
- * as a failure if {@link Builder#failureWhen failureWhen} says so (by default status 500, 503 or
- * 504) and as a success otherwise; an exception from the rest of the chain counts as a failure and
- * is rethrown unchanged. The response is judged on its status line and headers when the
- * interceptor returns it: the body is streamed to the caller afterwards, so a failure while
- * reading the body is not counted.
+ * <p><b>Outcome.</b> A request the breaker allowed records exactly one outcome, following the
+ * outcome model of {@link CircuitBreaker}, and responses and exceptions reach the caller
+ * unchanged. A response, or an {@link IOException} from the rest of the chain (connection refused,
+ * a reset, a read timeout), counts as a failure if {@link Builder#failureWhen failureWhen} says so
+ * (by default status 500, 503 or 504, and every {@code IOException}) and as a success otherwise.
+ * What the client did says nothing about the backend and is recorded as ignored: a call the
+ * caller cancelled ({@link okhttp3.Call#cancel()}, or {@code Dispatcher.cancelAll()} when the
+ * client shuts down), another guard's rejection (a {@link NotAllowedIOException} from an
+ * interceptor further down), and an unchecked exception from the chain (a bug in another
+ * interceptor). The response is judged on its status line and headers when the interceptor
+ * returns it: the body is streamed to the caller afterwards, so a failure while reading the body
+ * is not counted.
+ *
+ * <p>OkHttp's call timeout ({@code OkHttpClient.Builder.callTimeout}) ends a call by cancelling
+ * it, and only when the call has ended does OkHttp tell the two apart, by failing a timed-out call
+ * with an {@link InterruptedIOException} "timeout". So a cancelled call that has a call timeout is
+ * recorded when it ends, through an {@link EventListener} added to the call: a timeout goes to
+ * {@code failureWhen} (a failure by default), a cancel is ignored.
  *
  * <p><b>Application or network interceptor.</b> Install it with {@code addInterceptor}, as an
  * application interceptor, unless you know you want the other. OkHttp calls an application
@@ -63,24 +80,30 @@ public final class BackstopInterceptor implements Interceptor {
    * intercept() is the breaker contract around chain.proceed(): key, allow, proceed, then exactly
    * one mark. The mark for an allowed request is made before intercept() returns or throws, so
    * every path (response, IOException, unchecked exception from a later interceptor, predicate
-   * that throws) records once; the response body is the caller's afterwards.
+   * that throws) records once; the response body is the caller's afterwards. The one exception is
+   * a cancelled call with a call timeout, whose mark waits for the call's end (CallEnd): only
+   * then does OkHttp tell a timeout from a cancel.
    *
    * Cost per call: one tag lookup (a small map in the Request), the key (the default concatenates
    * scheme, host and port into a new string; OkHttp itself allocates far more per call), and a
-   * lock-free Group.get on a known key. A rejection allocates one NotAllowedIOException without a
-   * stack trace. It cannot be shared like core's NotAllowedException: OkHttp may add suppressed
-   * exceptions to what the chain throws.
+   * lock-free Group.get on a known key. A cancelled call with a call timeout allocates one
+   * EventListener, to learn at its end whether it timed out. A rejection allocates one
+   * NotAllowedIOException without a stack trace. It cannot be shared like core's
+   * NotAllowedException: OkHttp may add suppressed exceptions to what the chain throws.
    */
 
-  private static final Predicate<Response> DEFAULT_FAILURE =
-      response -> {
-        int code = response.code();
-        return code == 500 || code == 503 || code == 504;
-      };
+  /**
+   * The default {@link Builder#failureWhen failureWhen}: a response with status 500, 503 or 504,
+   * as in the original design, or any {@link IOException} (connection refused, timeouts, resets,
+   * TLS failures) is a failure; every other response, 404 and 429 included, is not. Combine it
+   * with {@link BiPredicate#or} to add to it.
+   */
+  public static final BiPredicate<Response, IOException> DEFAULT_FAILURE =
+      DefaultFailure.INSTANCE;
 
   private final Backstop backstop;
   private final Function<? super Request, String> operation;
-  private final Predicate<? super Response> failureWhen;
+  private final BiPredicate<? super Response, ? super IOException> failureWhen;
 
   private BackstopInterceptor(Builder builder, Backstop backstop) {
     this.backstop = backstop;
@@ -136,25 +159,65 @@ public final class BackstopInterceptor implements Interceptor {
     Response response;
     try {
       response = chain.proceed(request);
-    } catch (Throwable t) {
-      // IOException, or a RuntimeException or Error from another interceptor or OkHttp itself.
-      breaker.markFailed();
-      throw t;
-    }
-    boolean failed = true;
-    try {
-      failed = failureWhen.test(response);
-    } catch (RuntimeException | Error e) {
-      response.close();
+    } catch (IOException e) {
+      failed(chain.call(), breaker, e);
       throw e;
-    } finally {
-      if (failed) {
-        breaker.markFailed();
-      } else {
-        breaker.markSuccess();
+    } catch (RuntimeException | Error e) {
+      breaker.markIgnored(); // a bug in another interceptor or in OkHttp, not the backend's say
+      throw e;
+    }
+    Outcome.of(response, null, failureWhen).record(breaker);
+    return response;
+  }
+
+  /**
+   * Records an {@link IOException} from the chain: ignored if the caller cancelled the call, else
+   * as {@link Outcome#of(Object, Throwable, BiPredicate)} says. A cancelled call that has a call
+   * timeout may have been cancelled by it: that is known when the call ends, so the outcome is
+   * recorded then.
+   */
+  private void failed(Call call, CircuitBreaker breaker, IOException e) {
+    if (!call.isCanceled()) {
+      Outcome.of(null, e, failureWhen).record(breaker);
+    } else if (call.timeout().timeoutNanos() > 0) {
+      call.addEventListener(new CallEnd(breaker, failureWhen));
+    } else {
+      breaker.markIgnored();
+    }
+  }
+
+  /**
+   * Records the outcome of a cancelled call when it ends: OkHttp ends a call whose call timeout
+   * passed by cancelling it, and only then replaces its exception by an {@link
+   * InterruptedIOException} "timeout", a failure of the backend to answer in time. Any other end
+   * of a cancelled call is the caller's doing, and ignored.
+   */
+  private static final class CallEnd extends EventListener {
+    private final CircuitBreaker breaker;
+    private final BiPredicate<? super Response, ? super IOException> failureWhen;
+    private final AtomicBoolean recorded = new AtomicBoolean();
+
+    CallEnd(
+        CircuitBreaker breaker, BiPredicate<? super Response, ? super IOException> failureWhen) {
+      this.breaker = breaker;
+      this.failureWhen = failureWhen;
+    }
+
+    @Override
+    public void callFailed(Call call, IOException e) {
+      if (recorded.compareAndSet(false, true)) {
+        boolean timedOut =
+            e.getClass() == InterruptedIOException.class && "timeout".equals(e.getMessage());
+        (timedOut ? Outcome.of(null, e, failureWhen) : Outcome.IGNORED).record(breaker);
       }
     }
-    return response;
+
+    @Override
+    public void callEnd(Call call) {
+      if (recorded.compareAndSet(false, true)) {
+        breaker.markIgnored();
+      }
+    }
   }
 
   /** Returns the default operation: {@code scheme://host:port}, with IPv6 hosts in brackets. */
@@ -178,7 +241,7 @@ public final class BackstopInterceptor implements Interceptor {
   public static final class Builder {
     private Backstop backstop;
     private Function<? super Request, String> operation = request -> origin(request.url());
-    private Predicate<? super Response> failureWhen = DEFAULT_FAILURE;
+    private BiPredicate<? super Response, ? super IOException> failureWhen = DEFAULT_FAILURE;
 
     private Builder() {}
 
@@ -205,12 +268,22 @@ public final class BackstopInterceptor implements Interceptor {
     }
 
     /**
-     * Which responses count as failures of the backend; the others count as successes. By default
-     * status 500, 503 and 504, as in the original design: a 4xx such as 404 or 429 is the
-     * backend answering, not failing. The predicate sees the response before its body is read and
-     * must not read the body. Exceptions from the chain always count as failures.
+     * Which responses and {@link IOException}s count as failures of the backend; the others count
+     * as successes. The predicate is called once per request the breaker allowed, with the
+     * response and {@code null}, or with {@code null} and the exception. It is not asked about the
+     * ends that say nothing about the backend (see the class documentation), which are ignored.
+     * By default {@link #DEFAULT_FAILURE}: status 500, 503 and 504, as in the original design (a
+     * 4xx such as 404 or 429 is the backend answering, not failing), and every {@code
+     * IOException}. The predicate sees the response before its body is read and must not read the
+     * body. If it throws, the request counts as a failure, the exception is logged once per
+     * predicate class and the caller still gets the response or its exception.
+     *
+     * <pre>{@code
+     * .failureWhen(BackstopInterceptor.DEFAULT_FAILURE.or((response, error) ->
+     *     response != null && response.code() == 429))
+     * }</pre>
      */
-    public Builder failureWhen(Predicate<? super Response> failureWhen) {
+    public Builder failureWhen(BiPredicate<? super Response, ? super IOException> failureWhen) {
       this.failureWhen = Objects.requireNonNull(failureWhen, "failureWhen");
       return this;
     }

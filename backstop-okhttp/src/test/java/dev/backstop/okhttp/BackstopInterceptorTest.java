@@ -11,14 +11,13 @@ import dev.backstop.Backstop;
 import dev.backstop.Snapshot;
 import dev.backstop.SreBreaker;
 import dev.backstop.State;
-import dev.backstop.Ticker;
+import dev.backstop.testing.FakeTicker;
 import dev.backstop.okhttp.Calls.Result;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicLong;
 import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -34,8 +33,7 @@ class BackstopInterceptorTest {
 
   private static final Duration WINDOW = Duration.ofSeconds(3);
 
-  private final AtomicLong now = new AtomicLong(-7_000_000_000L);
-  private final Ticker ticker = now::get;
+  private final FakeTicker ticker = new FakeTicker();
   private final Backstop backstop =
       Backstop.builder()
           .breakers(op -> SreBreaker.original().ticker(ticker).name(op).build())
@@ -58,7 +56,7 @@ class BackstopInterceptorTest {
   }
 
   private void advance(Duration d) {
-    now.addAndGet(d.toNanos());
+    ticker.advance(d);
   }
 
   /** The original rule: 0 while closed, else (total - K accepts) / (total + 1). */

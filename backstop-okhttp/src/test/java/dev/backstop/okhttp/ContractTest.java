@@ -9,17 +9,29 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.backstop.Backstop;
 import dev.backstop.NotAllowedException;
+import dev.backstop.testing.RecordingBreaker;
+import dev.backstop.testing.RecordingBreaker.Counts;
 import dev.backstop.okhttp.Calls.Result;
 import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiPredicate;
 import java.util.function.Function;
+import okhttp3.Call;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
+import okhttp3.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * How the interceptor follows the breaker contract, with breakers that count every call: one
@@ -29,7 +41,7 @@ class ContractTest {
 
   private final Calls calls = new Calls();
   private final List<TestServer> servers = new ArrayList<>();
-  private final ConcurrentHashMap<String, CountingBreaker> breakers = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, RecordingBreaker> breakers = new ConcurrentHashMap<>();
 
   @AfterEach
   void tearDown() {
@@ -43,18 +55,18 @@ class ContractTest {
     return server;
   }
 
-  private Backstop backstop(Function<String, CountingBreaker> factory) {
+  private Backstop backstop(Function<String, RecordingBreaker> factory) {
     return Backstop.builder()
         .breakers(op -> breakers.computeIfAbsent(op, factory))
         .build();
   }
 
   private Backstop allowing() {
-    return backstop(op -> CountingBreaker.allowing());
+    return backstop(RecordingBreaker::new);
   }
 
   private Backstop rejecting() {
-    return backstop(CountingBreaker::rejecting);
+    return backstop(op -> new RecordingBreaker(op).rejectAll());
   }
 
   @Test
@@ -81,7 +93,7 @@ class ContractTest {
       assertThat(e.getStackTrace()).isEmpty();
     }
     assertThat(server.requests()).isZero();
-    assertThat(breakers.get(server.origin()).counts()).containsExactly(2, 0, 0, 2);
+    assertThat(breakers.get(server.origin()).counts()).isEqualTo(new Counts(0, 0, 0, 0, 2));
   }
 
   @Test
@@ -98,7 +110,7 @@ class ContractTest {
     assertThat(execute(network, get(server)).rejected()).isTrue();
 
     assertThat(server.requests()).isZero();
-    assertThat(breakers.get(server.origin()).counts()).containsExactly(2, 0, 0, 2);
+    assertThat(breakers.get(server.origin()).counts()).isEqualTo(new Counts(0, 0, 0, 0, 2));
   }
 
   @Test
@@ -113,7 +125,7 @@ class ContractTest {
     }
 
     // 200 201 404 429 502: successes; 500 503 504: failures; twice each.
-    assertThat(breakers.get(server.origin()).counts()).containsExactly(16, 10, 6, 0);
+    assertThat(breakers.get(server.origin()).counts()).isEqualTo(new Counts(16, 10, 6, 0, 0));
     assertThat(server.requests()).isEqualTo(16);
   }
 
@@ -126,13 +138,13 @@ class ContractTest {
     assertThat(execute(client, get(server)).code()).isEqualTo(503);
 
     assertThat(breakers).containsOnlyKeys(server.origin());
-    assertThat(breakers.get(server.origin()).counts()).containsExactly(1, 0, 1, 0);
+    assertThat(breakers.get(server.origin()).counts()).isEqualTo(new Counts(1, 0, 1, 0, 0));
     assertThat(server.requests()).isEqualTo(1);
     assertThat(target.requests()).isEqualTo(1);
   }
 
   @Test
-  void aRuntimeExceptionFromTheChainCountsAsFailureAndIsRethrown() {
+  void aRuntimeExceptionFromTheChainIsIgnoredAndRethrown() {
     TestServer server = server();
     OkHttpClient client =
         calls.track(
@@ -146,7 +158,7 @@ class ContractTest {
     assertThatThrownBy(() -> client.newCall(get(server)).execute())
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("boom");
-    assertThat(breakers.get(server.origin()).counts()).containsExactly(1, 0, 1, 0);
+    assertThat(breakers.get(server.origin()).counts()).isEqualTo(new Counts(1, 0, 0, 1, 0));
     assertThat(server.requests()).isZero();
   }
 
@@ -165,7 +177,102 @@ class ContractTest {
 
     assertThat(execute(client, get(server)).error()).isSameAs(failure);
     assertThat(await(enqueue(client, get(server))).error()).isSameAs(failure);
-    assertThat(breakers.get(server.origin()).counts()).containsExactly(2, 0, 2, 0);
+    assertThat(breakers.get(server.origin()).counts()).isEqualTo(new Counts(2, 0, 2, 0, 0));
+  }
+
+  @ParameterizedTest(name = "call timeout {0} s")
+  @ValueSource(ints = {0, 10})
+  void aCancelledCallIsIgnored(int callTimeout) throws Exception {
+    TestServer server = server().hang();
+    OkHttpClient client =
+        calls.track(
+            new OkHttpClient.Builder()
+                .callTimeout(Duration.ofSeconds(callTimeout))
+                .addInterceptor(BackstopInterceptor.create(allowing())));
+    Call call = client.newCall(get(server));
+    CompletableFuture<Result> result =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try (Response response = call.execute()) {
+                return new Result(response.code(), null);
+              } catch (IOException e) {
+                return new Result(0, e);
+              }
+            });
+    server.awaitHanging(1);
+
+    call.cancel();
+
+    assertThat(await(result).error()).isInstanceOf(IOException.class);
+    assertThat(breakers.get(server.origin()).counts()).isEqualTo(new Counts(1, 0, 0, 1, 0));
+  }
+
+  @Test
+  void aCallTimeoutIsAFailureThoughOkHttpEndsTheCallByCancellingIt() throws Exception {
+    TestServer server = server().hang();
+    OkHttpClient client =
+        calls.track(
+            new OkHttpClient.Builder()
+                .retryOnConnectionFailure(false)
+                .callTimeout(Duration.ofMillis(50))
+                .addInterceptor(BackstopInterceptor.create(allowing())));
+
+    for (int i = 0; i < 20; i++) {
+      Result r = i % 2 == 0 ? execute(client, get(server)) : await(enqueue(client, get(server)));
+      assertThat(r.error()).as("result %s", r).isInstanceOf(InterruptedIOException.class);
+    }
+
+    assertThat(breakers.get(server.origin()).counts()).isEqualTo(new Counts(20, 0, 20, 0, 0));
+  }
+
+  @Test
+  void failureWhenSeesTheIOException() throws Exception {
+    TestServer slow = server().hang();
+    TestServer down = server();
+    down.stop();
+    OkHttpClient client =
+        calls.track(
+            new OkHttpClient.Builder()
+                .retryOnConnectionFailure(false)
+                .readTimeout(Duration.ofMillis(50))
+                .addInterceptor(
+                    BackstopInterceptor.builder()
+                        .backstop(allowing())
+                        .failureWhen((response, error) -> error instanceof ConnectException)
+                        .build()));
+
+    assertThat(execute(client, get(slow)).error()).isInstanceOf(SocketTimeoutException.class);
+    assertThat(execute(client, get(down)).error()).isInstanceOf(ConnectException.class);
+
+    assertThat(breakers.get(slow.origin()).counts()).isEqualTo(new Counts(1, 1, 0, 0, 0));
+    assertThat(breakers.get(down.origin()).counts()).isEqualTo(new Counts(1, 0, 1, 0, 0));
+  }
+
+  @Test
+  void nestedGuardsOnOneBackstopCountAnInnerRejectionOnce() {
+    TestServer server = server();
+    Backstop backstop =
+        backstop(op -> new RecordingBreaker(op).rejectWhen(n -> n % 2 == 1)); // the inner turn
+    BackstopInterceptor interceptor = BackstopInterceptor.create(backstop);
+    OkHttpClient client =
+        calls.track(
+            new OkHttpClient.Builder()
+                .addInterceptor(interceptor)
+                .addNetworkInterceptor(interceptor));
+
+    assertThat(execute(client, get(server)).rejected()).isTrue();
+
+    // The application interceptor let the call through and the network interceptor shed it: one
+    // rejection, and the outer call ignored, not a failure of the backend.
+    assertThat(breakers.get(server.origin()).counts()).isEqualTo(new Counts(1, 0, 0, 1, 1));
+    assertThat(server.requests()).isZero();
+  }
+
+  @Test
+  void theDefaultFailure() {
+    BiPredicate<Response, IOException> failure = BackstopInterceptor.DEFAULT_FAILURE;
+    assertThat(failure.test(null, new IOException("reset"))).isTrue();
+    assertThat(failure).hasToString("DEFAULT_FAILURE (status 500, 503, 504 or an IOException)");
   }
 
   @Test
@@ -175,7 +282,7 @@ class ContractTest {
         calls.application(
             BackstopInterceptor.builder()
                 .backstop(allowing())
-                .failureWhen(response -> response.code() == 429)
+                .failureWhen((response, error) -> response != null && response.code() == 429)
                 .build());
 
     server.status(429);
@@ -183,26 +290,25 @@ class ContractTest {
     server.status(503);
     execute(client, get(server));
 
-    assertThat(breakers.get(server.origin()).counts()).containsExactly(2, 1, 1, 0);
+    assertThat(breakers.get(server.origin()).counts()).isEqualTo(new Counts(2, 1, 1, 0, 0));
   }
 
   @Test
-  void aFailureWhenThatThrowsCountsAsFailureAndIsRethrown() {
+  void aFailureWhenThatThrowsCountsAsFailureAndTheCallerStillGetsTheResponse() throws Exception {
     TestServer server = server();
     OkHttpClient client =
         calls.application(
             BackstopInterceptor.builder()
                 .backstop(allowing())
                 .failureWhen(
-                    response -> {
+                    (response, error) -> {
                       throw new IllegalArgumentException("bad predicate");
                     })
                 .build());
 
-    assertThatThrownBy(() -> client.newCall(get(server)).execute())
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("bad predicate");
-    assertThat(breakers.get(server.origin()).counts()).containsExactly(1, 0, 1, 0);
+    assertThat(execute(client, get(server)).code()).isEqualTo(200);
+    assertThat(await(enqueue(client, get(server))).code()).isEqualTo(200);
+    assertThat(breakers.get(server.origin()).counts()).isEqualTo(new Counts(2, 0, 2, 0, 0));
   }
 
   @Test
@@ -220,8 +326,8 @@ class ContractTest {
     execute(client, get(server).newBuilder().tag("not an Operation").build());
 
     assertThat(breakers).containsOnlyKeys("GET /users/42", "users");
-    assertThat(breakers.get("GET /users/42").counts()).containsExactly(2, 2, 0, 0);
-    assertThat(breakers.get("users").counts()).containsExactly(1, 1, 0, 0);
+    assertThat(breakers.get("GET /users/42").counts()).isEqualTo(new Counts(2, 2, 0, 0, 0));
+    assertThat(breakers.get("users").counts()).isEqualTo(new Counts(1, 1, 0, 0, 0));
   }
 
   @Test

@@ -8,8 +8,11 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.HttpUrl;
 
@@ -28,6 +31,8 @@ final class TestServer implements AutoCloseable {
   }
 
   private final AtomicInteger requests = new AtomicInteger();
+  private final Semaphore hanging = new Semaphore(0);
+  private volatile CountDownLatch release = new CountDownLatch(0);
   private volatile int status = 200;
   private volatile HttpUrl redirect;
   private int port;
@@ -48,6 +53,27 @@ final class TestServer implements AutoCloseable {
     this.status = status;
     this.redirect = null;
     return this;
+  }
+
+  /**
+   * Makes every following request wait, inside the server, until {@link #release()}, then get
+   * the status set before.
+   */
+  TestServer hang() {
+    release = new CountDownLatch(1);
+    return this;
+  }
+
+  /** Waits until {@code n} requests have reached a hanging server since it started. */
+  void awaitHanging(int n) throws InterruptedException {
+    if (!hanging.tryAcquire(n, 10, TimeUnit.SECONDS)) {
+      throw new AssertionError(n + " requests did not reach the server within 10 s");
+    }
+  }
+
+  /** Lets hanging requests finish, and later ones be answered at once. */
+  void release() {
+    release.countDown();
   }
 
   /** Answers every request with a 302 to {@code target}. */
@@ -91,13 +117,14 @@ final class TestServer implements AutoCloseable {
 
   @Override
   public synchronized void close() {
+    release();
     stop();
   }
 
   private synchronized void bind(int onPort) {
     try {
       HttpServer s =
-          HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), onPort), 0);
+          HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), onPort), 1_000);
       executor = Executors.newCachedThreadPool();
       s.setExecutor(executor);
       s.createContext("/", this::handle);
@@ -113,6 +140,18 @@ final class TestServer implements AutoCloseable {
     try (exchange) {
       requests.incrementAndGet();
       exchange.getRequestBody().readAllBytes();
+      CountDownLatch waitFor = release;
+      if (waitFor.getCount() > 0) {
+        hanging.release();
+        try {
+          if (!waitFor.await(30, TimeUnit.SECONDS)) {
+            return;
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
       HttpUrl target = redirect;
       if (target != null) {
         exchange.getResponseHeaders().set("Location", target.toString());
