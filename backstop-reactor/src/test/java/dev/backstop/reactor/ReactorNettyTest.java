@@ -39,7 +39,10 @@ class ReactorNettyTest {
   private final FakeTicker ticker = new FakeTicker();
   private final Backstop backstop = Backstop.builder().ticker(ticker).build();
   private final HttpBackend backend = HttpBackend.start();
-  private final ConnectionProvider pool = ConnectionProvider.create("test", 500);
+  // No bound on waiting acquires: the thousand-cancels test queues more of them than the default
+  // allows, and a full queue is the test client's own limit, not the backend's answer.
+  private final ConnectionProvider pool =
+      ConnectionProvider.builder("test").maxConnections(500).pendingAcquireMaxCount(-1).build();
   private final HttpClient http = HttpClient.create(pool);
 
   @AfterEach
