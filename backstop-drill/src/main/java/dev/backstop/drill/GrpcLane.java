@@ -108,7 +108,7 @@ final class GrpcLane implements Lane {
 
   @Override
   public String describe() {
-    return "gRPC (Netty server, one HTTP/2 connection) through BackstopClientInterceptor";
+    return "Netty server, a channel of one HTTP/2 connection through BackstopClientInterceptor";
   }
 
   @Override

@@ -118,7 +118,7 @@ final class HttpLane implements Lane {
 
   @Override
   public String describe() {
-    return "HTTP (Jetty server, JDK HttpClient over HTTP/1.1) through BackstopHttpClient";
+    return "Jetty server, a JDK HttpClient over HTTP/1.1 through BackstopHttpClient";
   }
 
   private HttpRequest request(long id) {

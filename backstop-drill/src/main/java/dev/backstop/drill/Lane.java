@@ -2,7 +2,6 @@ package dev.backstop.drill;
 
 import dev.backstop.Snapshot;
 import java.io.IOException;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -68,9 +67,9 @@ interface Lane extends AutoCloseable {
   void send(long id, Consumer<Outcome> done);
 
   /**
-   * Sends {@code count} requests outside the breaker, {@code concurrency} at a time, and waits for
-   * them, so that connections are open and code is compiled before the clock starts. The servers
-   * do not count them.
+   * Sends up to {@code count} requests outside the breaker, {@code concurrency} at a time, and waits
+   * for them, so that connections are open and code is compiled before the clock starts. The
+   * servers do not count them.
    *
    * @throws java.io.IOException if one fails or they do not complete within a few seconds
    */
@@ -84,20 +83,21 @@ interface Lane extends AutoCloseable {
   void close();
 
   /**
-   * Runs a warm-up: {@code count} calls of {@code send}, at most {@code concurrency} at a time,
-   * each given a callback to call once with {@code null} on success or the error; waits for all.
+   * Runs a warm-up: up to {@code count} calls of {@code send}, at most {@code concurrency} at a
+   * time, each given a callback to call once with {@code null} on success or the error. It stops
+   * sending after 5 seconds (a slow machine warms up on fewer) and waits for what it sent.
    *
-   * @throws IOException naming {@code lane} if one fails or they take more than 10 seconds
+   * @throws IOException naming {@code lane} if one fails or they are not all answered 10 seconds
+   *     after the last was sent
    */
   static void warmUp(String lane, int count, int concurrency, Consumer<Consumer<Throwable>> send)
       throws IOException {
     Semaphore slots = new Semaphore(concurrency);
-    CountDownLatch done = new CountDownLatch(count);
     AtomicReference<Throwable> failed = new AtomicReference<>();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    long stop = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     try {
-      for (int i = 0; i < count; i++) {
-        if (!slots.tryAcquire(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+      for (int i = 0; i < count && System.nanoTime() - stop < 0 && failed.get() == null; i++) {
+        if (!slots.tryAcquire(10, TimeUnit.SECONDS)) {
           break;
         }
         send.accept(
@@ -106,10 +106,9 @@ interface Lane extends AutoCloseable {
                 failed.compareAndSet(null, error);
               }
               slots.release();
-              done.countDown();
             });
       }
-      if (!done.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+      if (!slots.tryAcquire(concurrency, 10, TimeUnit.SECONDS)) {
         throw new IOException(lane + " warm-up: requests unanswered after 10 s");
       }
     } catch (InterruptedException e) {

@@ -41,7 +41,11 @@ final class Live {
    * matches every request number against the servers' Receipts: the proof.
    */
 
-  /** The highest rate the drill accepts; see the README for how it was measured. */
+  /**
+   * The highest rate the drill accepts, per lane. It keeps a byte per request and lane, and no
+   * 2-core machine it was measured on came near this rate (see the README); below it, the
+   * verdict says whether this machine kept up.
+   */
   static final int MAX_RPS = 10_000;
 
   /**
@@ -71,10 +75,10 @@ final class Live {
       PrintWriter out) {
     if (!(rps > 0 && rps <= MAX_RPS)) {
       throw new IllegalArgumentException(
-          "rps must be in (0, " + Report.number(MAX_RPS) + "], was " + Report.number(rps)
+          "rps must be in (0, " + MAX_RPS + "], was " + Report.number(rps)
               + (rps > MAX_RPS
-                  ? ": beyond that, on the 2-core machines the drill was measured on, the"
-                      + " clients and servers it runs would be measured instead of the breaker"
+                  ? ": no 2-core machine the drill was measured on came near " + MAX_RPS
+                      + " rps (backstop-drill/live-rates measures this one)"
                   : ""));
     }
     this.rps = rps;
@@ -155,7 +159,11 @@ final class Live {
     for (Phase p : phases) {
       total += p.slots();
     }
-    int requests = Pacer.count(arrivals, rps, total * SLOT);
+    int[] scheduled = Pacer.perSlot(arrivals, rps, SLOT, total);
+    int requests = 0;
+    for (int n : scheduled) {
+      requests += n;
+    }
     Health health = new Health();
     List<Receipts> receipts = List.of(new Receipts(requests), new Receipts(requests));
     List<BreakerCount> counts = List.of(new BreakerCount(), new BreakerCount());
@@ -174,12 +182,14 @@ final class Live {
       lanes.add(new GrpcLane(backstop(counts.get(0)), health, receipts.get(0)));
       lanes.add(new HttpLane(backstop(counts.get(1)), health, receipts.get(1)));
       // Enough concurrent warm-up requests to open the connections the rate keeps in flight
-      // (a few per thousand rps, with a margin for hiccups), and half a second's worth of them
-      // (at least 200) to load the classes and compile the hottest code.
+      // (a few per thousand rps, with a margin for hiccups), and two seconds' worth of them (at
+      // least 1000, at most 5 s of sending) to compile the path: a lane that starts cold at a
+      // high rate falls behind, and the JDK's HttpClient then opens a connection per request in
+      // flight, which takes seconds to recover from.
       int concurrency = (int) Math.min(64, Math.max(4, rps / 100));
       for (Lane lane : lanes) {
         out.println(lane.name() + ": " + lane.describe());
-        lane.warmUp((int) Math.max(200, rps / 2), concurrency);
+        lane.warmUp((int) Math.max(1000, 2 * rps), concurrency);
       }
       out.println(headerLine(lanes));
       out.flush();
@@ -187,7 +197,7 @@ final class Live {
         ledgers.add(new Ledger(total, requests));
         pacers.add(new Pacer(arrivals, rps, LATE.toNanos(), total * SLOT));
       }
-      cut = drive(health, lanes, ledgers, pacers, total);
+      cut = drive(health, lanes, ledgers, pacers, scheduled);
       drain(ledgers);
     } finally {
       for (Lane lane : lanes) {
@@ -196,7 +206,7 @@ final class Live {
     }
     int seconds = (cut + 9) / 10;
     for (int s = printedSeconds; s < seconds; s++) {
-      out.println(secondLine(lanes, ledgers, s, cut));
+      out.println(secondLine(lanes, ledgers, scheduled, s, cut));
     }
     out.flush();
     List<Phase> ran = truncate(phases, cut);
@@ -242,8 +252,9 @@ final class Live {
 
   /** Drives the lanes until the end or a stop; returns the number of slots the run covers. */
   private int drive(
-      Health health, List<Lane> lanes, List<Ledger> ledgers, List<Pacer> pacers, int total)
+      Health health, List<Lane> lanes, List<Ledger> ledgers, List<Pacer> pacers, int[] scheduled)
       throws IOException {
+    int total = scheduled.length;
     // A little ahead, so that every issuing thread is waiting when the schedule starts.
     long start = System.nanoTime() + 20_000_000L;
     AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -282,7 +293,7 @@ final class Live {
         health.set(phases.get(phase).backend() instanceof Backend.Healthy);
       }
       if (slot % 10 == 2 && slot >= 12) {
-        out.println(secondLine(lanes, ledgers, printedSeconds++, total));
+        out.println(secondLine(lanes, ledgers, scheduled, printedSeconds++, total));
         out.flush();
       }
     }
@@ -384,14 +395,23 @@ final class Live {
     return b.toString();
   }
 
-  private String secondLine(List<Lane> lanes, List<Ledger> ledgers, int second, int limit) {
+  /**
+   * The line of one second: the arrivals the schedule asked for, then per lane what it offered
+   * and how those requests have ended so far; a note when a lane offered less than the schedule
+   * asked (arrivals its thread has not reached yet count as short: by now they are too late) or
+   * requests are still in flight.
+   */
+  private String secondLine(
+      List<Lane> lanes, List<Ledger> ledgers, int[] scheduled, int second, int limit) {
     int from = second * 10;
     int to = Math.min(from + 10, limit);
-    Ledger.Counts first = ledgers.get(0).counts(from, to);
+    long asked = 0;
+    for (int i = from; i < to; i++) {
+      asked += scheduled[i];
+    }
     StringBuilder b =
         new StringBuilder(
-            String.format(
-                Locale.ROOT, "%4ds %-8s %6d", second + 1, phaseAt(from), first.asked()));
+            String.format(Locale.ROOT, "%4ds %-8s %6d", second + 1, phaseAt(from), asked));
     List<String> notes = new ArrayList<>();
     for (int i = 0; i < lanes.size(); i++) {
       Ledger ledger = ledgers.get(i);
@@ -410,8 +430,8 @@ final class Live {
               c.of(Lane.Outcome.IGNORED),
               String.format(Locale.ROOT, "%.1f%%", Double.isNaN(p) ? 0 : p * 100)));
       String name = lanes.get(i).name();
-      if (c.missed() > 0) {
-        notes.add(name + " " + LiveReport.shortfall(c));
+      if (c.offered() < asked) {
+        notes.add(name + " " + LiveReport.shortfall(c.offered(), asked));
       }
       if (c.of(Lane.Outcome.UNANSWERED) > 0) {
         notes.add(name + " " + c.of(Lane.Outcome.UNANSWERED) + " in flight");

@@ -14,9 +14,10 @@ final class LiveReport {
 
   /**
    * Answers slower than this at the 99th percentile are the machine's limit: the servers answer
-   * at once over loopback, so time beyond a few milliseconds is spent waiting for a core.
+   * at once over loopback, so time beyond a few milliseconds is spent waiting for a core, and a
+   * quarter of a second is a fair share of the breaker's one-second reactions.
    */
-  static final long SLOW = 100_000_000L;
+  static final long SLOW = 250_000_000L;
 
   private static final Color TRANSPORT = new Color(0x6A1B9A);
   private static final Color IGNORED = new Color(0x00838F);
@@ -31,7 +32,7 @@ final class LiveReport {
       out.println("stopped early: the summary covers the run so far");
     }
     for (Live.LaneResult lane : result.lanes()) {
-      out.println(lane.describe() + ":");
+      out.println(lane.name() + " (" + lane.describe() + "):");
       out.print(table(lane));
       out.println();
     }
@@ -85,19 +86,16 @@ final class LiveReport {
   }
 
   /**
-   * A stretch's shortfall in a few words: empty if every arrival was sent, else how many were
-   * offered of those asked, named as this machine's limit from {@link #LIMIT} of them on.
+   * A shortfall in a few words: how many were offered of those asked, named as this machine's
+   * limit from {@link #LIMIT} of them on, else a pause.
    */
-  static String shortfall(Ledger.Counts c) {
-    if (c.missed() == 0) {
-      return "";
-    }
+  static String shortfall(long offered, long asked) {
     return String.format(
         Locale.ROOT,
         "offered %d of %d: %s",
-        c.offered(),
-        c.asked(),
-        (double) c.missed() / c.asked() >= LIMIT ? "this machine's limit" : "a pause");
+        offered,
+        asked,
+        asked - offered >= LIMIT * asked ? "this machine's limit" : "a pause");
   }
 
   /** The lane's counts per phase and in all, its failures by cause, metrics and answer times. */
@@ -187,23 +185,24 @@ final class LiveReport {
     if (t.missed() == 0) {
       return head + ", every request on time: " + lags;
     }
-    String rates =
+    double share = (double) t.missed() / t.asked();
+    String late =
         String.format(
             Locale.ROOT,
-            "offered %,d of %,d rps asked",
-            Math.round(t.offered() / seconds),
-            Math.round(result.rps()));
-    double share = (double) t.missed() / t.asked();
+            "%d arrivals (%s) were more than %d ms behind the schedule and not sent",
+            t.missed(),
+            Report.percent(share),
+            Live.LATE.toMillis());
+    if (share < LIMIT) {
+      return head + ": " + late + ", pauses of this machine; " + lags;
+    }
     return String.format(
         Locale.ROOT,
-        "%s: %s: %s; %d arrivals (%s) were more than %d ms behind the schedule and not sent;"
-            + " %s",
+        "%s: offered %,d of %,d rps asked: this machine's limit; %s; %s",
         head,
-        rates,
-        share >= LIMIT ? "this machine's limit" : "pauses of this machine",
-        t.missed(),
-        Report.percent(share),
-        Live.LATE.toMillis(),
+        Math.round(t.offered() / seconds),
+        Math.round(result.rps()),
+        late,
         lags);
   }
 

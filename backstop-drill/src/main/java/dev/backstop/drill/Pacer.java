@@ -57,17 +57,21 @@ final class Pacer {
     this.next = schedule.next();
   }
 
-  /** Returns how many arrivals of {@code arrivals} at {@code rps} fall before {@code end} ns. */
-  static int count(Arrivals arrivals, double rps, long end) {
+  /**
+   * Returns how many arrivals of {@code arrivals} at {@code rps} fall in each of {@code slots}
+   * consecutive slots of {@code slot} nanoseconds from 0.
+   */
+  static int[] perSlot(Arrivals arrivals, double rps, long slot, int slots) {
     Arrivals.Sequence s = arrivals.start(rps);
-    long n = 0;
-    while (s.next() < end) {
-      n++;
+    int[] counts = new int[slots];
+    long total = 0;
+    for (long at = s.next(); at < slot * slots; at = s.next()) {
+      counts[(int) (at / slot)]++;
+      if (++total > Integer.MAX_VALUE - 8) {
+        throw new IllegalArgumentException("too many arrivals for one run: " + total);
+      }
     }
-    if (n > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException("too many arrivals for one run: " + n);
-    }
-    return (int) n;
+    return counts;
   }
 
   /**

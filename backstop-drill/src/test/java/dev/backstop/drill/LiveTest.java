@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The live drill over real loopback sockets, for a few seconds per phase at a rate well inside
- * what any machine sustains. Only facts that do not depend on timing are asserted.
+ * what any machine sustains, even one shared with other builds. Only facts that do not depend on
+ * timing are asserted.
  */
 class LiveTest {
 
@@ -28,7 +29,7 @@ class LiveTest {
     StringWriter text = new StringWriter();
     Live live =
         new Live(
-            200,
+            100,
             Arrivals.even(),
             Duration.ofSeconds(8),
             () -> SreBreaker.builder().request(5),
@@ -42,9 +43,9 @@ class LiveTest {
       String name = lane.name();
       assertThat(lane.phases()).hasSize(3);
       Ledger.Counts healthy = lane.phases().get(0);
-      // The schedule asks for 200 a second, 1600 in 8 s; a loaded machine may miss some.
-      assertThat(lane.total().asked()).as(name).isEqualTo(1600);
-      assertThat(healthy.asked()).as(name).isEqualTo(400);
+      // The schedule asks for 100 a second, 800 in 8 s; a loaded machine may offer fewer.
+      assertThat(lane.total().asked()).as(name).isEqualTo(800);
+      assertThat(healthy.asked()).as(name).isEqualTo(200);
       // A healthy backend from the start: no transport failure, nothing rejected or ignored.
       assertThat(healthy.transport()).as(name).isZero();
       assertThat(healthy.of(Lane.Outcome.REJECTED)).as(name).isZero();
@@ -135,8 +136,7 @@ class LiveTest {
             () ->
                 new Live(20_000, Arrivals.even(), Duration.ofSeconds(1), SreBreaker::builder, out))
         .hasMessage(
-            "rps must be in (0, 10000], was 20000: beyond that, on the 2-core machines the drill"
-                + " was measured on, the clients and servers it runs would be measured instead of"
-                + " the breaker");
+            "rps must be in (0, 10000], was 20000: no 2-core machine the drill was measured on"
+                + " came near 10000 rps (backstop-drill/live-rates measures this one)");
   }
 }

@@ -96,7 +96,7 @@ class PacerTest {
   }
 
   @Test
-  void poissonArrivalsFollowTheirSequenceAndCountAsCountSays() {
+  void poissonArrivalsFollowTheirSequenceAndCountAsPerSlotSays() {
     Pacer pacer = new Pacer(Arrivals.poisson(7), 500, 20 * MS, 2000 * MS);
     Arrivals.Sequence expected = Arrivals.poisson(7).start(500);
     Record r = new Record();
@@ -106,13 +106,17 @@ class PacerTest {
       now += wait;
     }
     assertThat(r.missed).isEmpty();
-    assertThat((long) r.issued.size()).isEqualTo(Pacer.count(Arrivals.poisson(7), 500, 2000 * MS));
+    int[] perSlot = Pacer.perSlot(Arrivals.poisson(7), 500, 100 * MS, 20);
+    assertThat(r.issued.size()).isEqualTo(java.util.Arrays.stream(perSlot).sum());
+    assertThat(r.issued).filteredOn(a -> a[0] >= 300 * MS && a[0] < 400 * MS)
+        .hasSize(perSlot[3]);
     for (long[] a : r.issued) {
       assertThat(a[0]).isEqualTo(expected.next());
     }
     assertThat(expected.next()).isGreaterThanOrEqualTo(2000 * MS);
-    assertThat(Pacer.count(Arrivals.even(), 1000, 1000 * MS)).isEqualTo(1000);
-    assertThat(Pacer.count(Arrivals.even(), 3, 1000 * MS)).isEqualTo(3);
+    assertThat(Pacer.perSlot(Arrivals.even(), 1000, 100 * MS, 3)).containsExactly(100, 100, 100);
+    assertThat(Pacer.perSlot(Arrivals.even(), 3, 100 * MS, 10))
+        .containsExactly(1, 0, 0, 1, 0, 0, 1, 0, 0, 0);
   }
 
   @Test
