@@ -63,10 +63,10 @@ final class LiveReport {
         limits.add(
             String.format(
                 Locale.ROOT,
-                "%s offered %,d of %,d rps",
+                "%s offered %s of %s rps",
                 lane.name(),
-                Math.round(t.offered() / (result.duration().toNanos() / 1e9)),
-                Math.round(result.rps())));
+                rate(t.offered() / (result.duration().toNanos() / 1e9)),
+                rate(result.rps())));
       }
       if (lane.answers().quantile(0.99) > SLOW) {
         limits.add(
@@ -77,7 +77,7 @@ final class LiveReport {
         limits.add(lane.name() + " had " + t.transport() + " transport failures");
       }
     }
-    String rate = String.format(Locale.ROOT, "%,d rps", Math.round(result.rps()));
+    String rate = rate(result.rps()) + " rps";
     if (limits.isEmpty()) {
       return "verdict: this machine kept up with " + rate + ": at least 99 % of the schedule sent"
           + " on time, answers p99 within " + millis(SLOW) + ", no transport failure";
@@ -198,10 +198,10 @@ final class LiveReport {
     }
     return String.format(
         Locale.ROOT,
-        "%s: offered %,d of %,d rps asked: this machine's limit; %s; %s",
+        "%s: offered %s of %s rps asked: this machine's limit; %s; %s",
         head,
-        Math.round(t.offered() / seconds),
-        Math.round(result.rps()),
+        rate(t.offered() / seconds),
+        rate(result.rps()),
         late,
         lags);
   }
@@ -243,13 +243,15 @@ final class LiveReport {
       b.append(" offered, each request matched by its number, so no rejected request left the"
           + " client");
     } else {
-      b.append(" but ").append(t.offered()).append(" were offered");
+      long sum = t.received() + t.lost() + rejected;
+      b.append(sum == t.offered() ? " offered" : " but " + t.offered() + " were offered");
       if (t.reached(Lane.Outcome.REJECTED) > 0) {
-        b.append("; ").append(t.reached(Lane.Outcome.REJECTED))
+        b.append("; yet ").append(t.reached(Lane.Outcome.REJECTED))
             .append(" rejected requests reached the server");
       }
       if (t.strays() > 0) {
-        b.append("; ").append(t.strays()).append(" requests carried no number the client gave");
+        b.append("; yet the server also received ").append(t.strays())
+            .append(" requests carrying no number the client gave");
       }
     }
     if (t.repeats() > 0) {
@@ -319,6 +321,14 @@ final class LiveReport {
       extras.add(new Chart.Extra("asked", asked, ASKED));
     }
     return extras;
+  }
+
+  /**
+   * A rate in requests per second: whole from 10 on, with thousands grouped (1,450), else with
+   * its fraction (2.5).
+   */
+  static String rate(double rps) {
+    return rps >= 10 ? String.format(Locale.ROOT, "%,d", Math.round(rps)) : Report.number(rps);
   }
 
   /** A duration in nanoseconds as milliseconds: 0.25 ms, 3.1 ms, 12 ms. */
