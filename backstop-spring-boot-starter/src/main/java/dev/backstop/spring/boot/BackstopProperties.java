@@ -49,6 +49,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param restClient Guarding of the RestClients built from Boot's RestClient.Builder, HTTP
  *     service groups included.
  * @param restTemplate Guarding of the RestTemplates built from Boot's RestTemplateBuilder.
+ * @param webClient Guarding of the WebClients built from Boot's WebClient.Builder, WebClient-backed
+ *     HTTP service groups included.
  * @param grpc Guarding of the gRPC channels Spring gRPC builds, by a global client interceptor.
  * @param metrics Micrometer meters of the Backstop, when a MeterRegistry is present.
  * @param health The health contributor "backstop".
@@ -69,6 +71,7 @@ public record BackstopProperties(
     Map<String, Breaker> operations,
     @DefaultValue Part restClient,
     @DefaultValue Part restTemplate,
+    @DefaultValue Part webClient,
     @DefaultValue Part grpc,
     @DefaultValue Part metrics,
     @DefaultValue Health health) {

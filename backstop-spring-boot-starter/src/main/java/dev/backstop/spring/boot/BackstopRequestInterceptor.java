@@ -7,10 +7,12 @@ import dev.backstop.Outcome;
 import java.io.IOException;
 import java.net.URI;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpRequest;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.client.ClientHttpRequestExecution;
@@ -156,13 +158,27 @@ public final class BackstopRequestInterceptor implements ClientHttpRequestInterc
   }
 
   private String operationOf(HttpRequest request) {
-    if (request.getAttributes().get(OPERATION) instanceof String named) {
+    return operationOf(
+        request, request.getAttributes(), operation, request.getMethod(), request.getURI());
+  }
+
+  /**
+   * The operation of an HTTP request, for this interceptor and {@link BackstopExchangeFilter}
+   * alike: its {@link #OPERATION} attribute if that is a {@code String}, else what {@code
+   * operation} returns for it, which must not be {@code null}.
+   */
+  static <R> String operationOf(
+      R request,
+      Map<String, Object> attributes,
+      Function<? super R, String> operation,
+      HttpMethod method,
+      URI uri) {
+    if (attributes.get(OPERATION) instanceof String named) {
       return named;
     }
     String key = operation.apply(request);
     if (key == null) {
-      throw new NullPointerException(
-          "operation returned null for " + request.getMethod() + " " + request.getURI());
+      throw new NullPointerException("operation returned null for " + method + " " + uri);
     }
     return key;
   }

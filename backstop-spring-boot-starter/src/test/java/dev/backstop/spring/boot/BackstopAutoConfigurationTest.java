@@ -38,6 +38,7 @@ class BackstopAutoConfigurationTest {
           assertThat(properties.operations()).isEmpty();
           assertThat(properties.restClient().enabled()).isTrue();
           assertThat(properties.restTemplate().enabled()).isTrue();
+          assertThat(properties.webClient().enabled()).isTrue();
           assertThat(properties.grpc().enabled()).isTrue();
           assertThat(properties.metrics().enabled()).isTrue();
           assertThat(properties.health().enabled()).isFalse();

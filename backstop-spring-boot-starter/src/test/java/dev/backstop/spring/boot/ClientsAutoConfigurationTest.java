@@ -118,7 +118,7 @@ class ClientsAutoConfigurationTest {
   @Test
   void twoBackstopsGuardNothing() {
     runner
-        .withUserConfiguration(TwoBackstops.class)
+        .withUserConfiguration(Fixtures.TwoBackstops.class)
         .run(
             context -> {
               assertThat(context).hasNotFailed();
@@ -192,19 +192,6 @@ class ClientsAutoConfigurationTest {
   private static List<ClientHttpRequestInterceptor> restTemplateInterceptors(
       AssertableApplicationContext context) {
     return context.getBean(RestTemplateBuilder.class).build().getInterceptors();
-  }
-
-  @Configuration(proxyBeanMethods = false)
-  static class TwoBackstops {
-    @Bean
-    Backstop one() {
-      return Backstop.create();
-    }
-
-    @Bean
-    Backstop two() {
-      return Backstop.create();
-    }
   }
 
   @Configuration(proxyBeanMethods = false)

@@ -22,10 +22,15 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,12 +45,20 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.grpc.client.GrpcChannelFactory;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.context.request.async.DeferredResult;
 import org.springframework.web.client.HttpServerErrorException;
 import org.springframework.web.client.ResourceAccessException;
 import org.springframework.web.client.RestClient;
+import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.web.reactive.function.client.WebClientRequestException;
+import org.springframework.web.reactive.function.client.WebClientResponseException;
 import org.springframework.web.service.annotation.GetExchange;
+import org.springframework.web.service.registry.HttpServiceGroup;
 import org.springframework.web.service.registry.ImportHttpServices;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
 
 /**
  * A Spring Boot application that sets no Backstop property, with a real embedded server as the
@@ -68,6 +81,7 @@ class EndToEndTest {
 
   private static final int HEALTHY = 20;
   private static final int DEAD = 200;
+  private static final Duration WAIT = Duration.ofSeconds(10);
   private static final SreBreaker.Settings DEFAULTS = SreBreaker.builder().build().settings();
 
   private static EchoServer grpcServer;
@@ -76,7 +90,9 @@ class EndToEndTest {
   @Autowired private RestClient.Builder restClients;
   @Autowired private RestTemplateBuilder restTemplates;
   @Autowired private GrpcChannelFactory channels;
+  @Autowired private WebClient.Builder webClients;
   @Autowired private Users users;
+  @Autowired private Orders orders;
   @Autowired private Downstream downstream;
   @Autowired private FakeTicker ticker;
 
@@ -90,6 +106,11 @@ class EndToEndTest {
   @AfterAll
   static void stopGrpcServer() throws InterruptedException {
     grpcServer.stop();
+  }
+
+  @AfterEach
+  void releaseHeldRequests() {
+    downstream.releaseHeld();
   }
 
   @BeforeEach
@@ -133,6 +154,63 @@ class EndToEndTest {
         () -> http(() -> users.get(base)),
         downstream.received::get,
         dead -> downstream.dead = dead);
+  }
+
+  @Test
+  void webClientShedsADeadOriginAndRecovers() throws Exception {
+    WebClient client = webClients.baseUrl(origin()).build();
+    drill(
+        origin(),
+        () -> web(client.get().uri("/downstream/web-client").retrieve().toBodilessEntity()),
+        downstream.received::get,
+        dead -> downstream.dead = dead);
+  }
+
+  @Test
+  void aWebClientHttpServiceGroupHasABreakerNamedAfterTheGroup() throws Exception {
+    URI base = URI.create(origin() + "/downstream/orders");
+    drill(
+        "orders",
+        () -> web(orders.get(base)),
+        downstream.received::get,
+        dead -> downstream.dead = dead);
+  }
+
+  @Test
+  void aThousandWebClientCallsCancelledBeforeTheirAnswerLeaveAHealthyOriginsBreakerClosed()
+      throws Exception {
+    WebClient client = webClients.baseUrl(origin()).build();
+    Map<String, Double> before = calls(origin());
+    double allowedBefore = allowed(origin());
+
+    // The downstream answers none of these, so each call ends by its cancel, wherever it was:
+    // waiting for a connection, being sent, or held by the downstream.
+    Mono<String> early =
+        client.get().uri("/downstream/held/early").retrieve().bodyToMono(String.class);
+    for (int i = 0; i < 1_000; i++) {
+      early.subscribe(v -> {}, e -> {}).dispose();
+    }
+    // And some cancelled only once the downstream holds them: they left for sure.
+    Mono<String> watched =
+        client.get().uri("/downstream/held/watched").retrieve().bodyToMono(String.class);
+    int inFlight = 50;
+    for (int i = 0; i < inFlight; i++) {
+      Disposable pending = watched.subscribe(v -> {}, e -> {});
+      assertThat(downstream.arrived.tryAcquire(10, TimeUnit.SECONDS)).isTrue();
+      pending.dispose();
+    }
+
+    // Every call was allowed, none succeeded, failed or was rejected: all were ignored.
+    assertThat(allowed(origin()) - allowedBefore).isEqualTo(1_000 + inFlight);
+    assertThat(calls(origin())).isEqualTo(before);
+    String snapshot = get("/actuator/backstop/" + origin());
+    assertThat((String) JsonPath.read(snapshot, "$.state")).isEqualTo("CLOSED");
+    assertThat(((Number) JsonPath.read(snapshot, "$.total")).longValue()).isZero();
+    assertThat(((Number) JsonPath.read(snapshot, "$.probability")).doubleValue()).isZero();
+
+    assertThat(web(client.get().uri("/downstream/after").retrieve().toBodilessEntity()))
+        .isEqualTo(Result.OK);
+    assertThat(calls(origin()).get("success") - before.get("success")).isEqualTo(1);
   }
 
   @Test
@@ -258,6 +336,32 @@ class EndToEndTest {
     }
   }
 
+  private static Result web(Mono<?> call) {
+    try {
+      call.block(WAIT);
+      return Result.OK;
+    } catch (WebClientRequestException e) {
+      assertThat(e.getCause()).isInstanceOf(NotAllowedException.class);
+      return Result.REJECTED;
+    } catch (WebClientResponseException e) {
+      assertThat(e.getStatusCode().value()).isEqualTo(503);
+      return Result.FAILED;
+    }
+  }
+
+  /** The count of {@code backstop.allowed} for the operation; 0 before any. */
+  private double allowed(String operation) throws Exception {
+    HttpResponse<String> response =
+        actuator.send(
+            request(
+                "/actuator/metrics/backstop.allowed?tag="
+                    + URLEncoder.encode("operation:" + operation, StandardCharsets.UTF_8)),
+            HttpResponse.BodyHandlers.ofString());
+    return response.statusCode() == 404
+        ? 0.0
+        : ((Number) JsonPath.read(response.body(), "$.measurements[0].value")).doubleValue();
+  }
+
   /** The counts of {@code backstop.calls} for the operation, by outcome; 0 before any. */
   private Map<String, Double> calls(String operation) throws Exception {
     Map<String, Double> counts = new java.util.HashMap<>();
@@ -300,10 +404,22 @@ class EndToEndTest {
     ResponseEntity<Void> get(URI uri);
   }
 
-  /** The downstream: counts what reaches it, and answers 503 while dead. */
+  /** An HTTP service client of the WebClient-backed group "orders". */
+  interface Orders {
+    @GetExchange
+    Mono<ResponseEntity<Void>> get(URI uri);
+  }
+
+  /**
+   * The downstream: counts what reaches it, and answers 503 while dead. It holds requests to
+   * {@code /downstream/held/*} without a thread until the test ends, and signals each arrival
+   * at {@code /downstream/held/watched}.
+   */
   @RestController
   static class Downstream {
     final AtomicInteger received = new AtomicInteger();
+    final Semaphore arrived = new Semaphore(0);
+    final Queue<DeferredResult<String>> held = new ConcurrentLinkedQueue<>();
     volatile boolean dead;
 
     @GetMapping("/downstream/**")
@@ -311,11 +427,32 @@ class EndToEndTest {
       received.incrementAndGet();
       return dead ? ResponseEntity.status(503).body("dead") : ResponseEntity.ok("ok");
     }
+
+    @GetMapping("/downstream/held/{tag}")
+    DeferredResult<String> held(@PathVariable String tag) {
+      received.incrementAndGet();
+      DeferredResult<String> result = new DeferredResult<>();
+      held.add(result);
+      if (tag.equals("watched")) {
+        arrived.release();
+      }
+      return result;
+    }
+
+    void releaseHeld() {
+      for (DeferredResult<String> r; (r = held.poll()) != null; ) {
+        r.setResult("late");
+      }
+    }
   }
 
   @SpringBootConfiguration
   @EnableAutoConfiguration
   @ImportHttpServices(group = "users", types = Users.class)
+  @ImportHttpServices(
+      group = "orders",
+      types = Orders.class,
+      clientType = HttpServiceGroup.ClientType.WEB_CLIENT)
   static class App {
     @Bean
     FakeTicker ticker() {

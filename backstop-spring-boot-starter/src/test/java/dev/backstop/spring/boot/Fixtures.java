@@ -21,6 +21,20 @@ final class Fixtures {
     }
   }
 
+  /** An application with two Backstops, so that none is the one to use. */
+  @Configuration(proxyBeanMethods = false)
+  static class TwoBackstops {
+    @Bean
+    Backstop one() {
+      return Backstop.create();
+    }
+
+    @Bean
+    Backstop two() {
+      return Backstop.create();
+    }
+  }
+
   /** An application whose Ticker bean is a FakeTicker. */
   @Configuration(proxyBeanMethods = false)
   static class FakeTime {
