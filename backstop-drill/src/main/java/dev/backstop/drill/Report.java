@@ -2,8 +2,12 @@ package dev.backstop.drill;
 
 import dev.backstop.SreBreaker;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.function.ToDoubleFunction;
 
 /** Text and JSON renderings of results, for the command line. Stateless. */
 final class Report {
@@ -23,7 +27,11 @@ final class Report {
     return Double.isNaN(share) ? "-" : String.format(Locale.ROOT, "%.1f %%", share * 100);
   }
 
+  /** Seconds with one decimal, "never" if infinite, or "-" if it does not apply. */
   static String seconds(double seconds) {
+    if (Double.isInfinite(seconds)) {
+      return "never";
+    }
     return Double.isNaN(seconds) ? "-" : String.format(Locale.ROOT, "%.1f s", seconds);
   }
 
@@ -95,48 +103,60 @@ final class Report {
     out.append(
         String.format(
             Locale.ROOT,
-            "leak %s   recovery %s   false rejections %s   goodput/capacity %s"
+            "leak %s   recovery %s   false rejections %s   admitted %s   goodput/capacity %s"
                 + "   sent/capacity %s   rejected %s%n",
             percent(m.leak()),
             seconds(m.recovery()),
             percent(m.falseRejections()),
+            percent(m.admitted()),
             percent(m.goodput()),
             ratio(m.sentPerCapacity()),
             percent(m.rejectedShare())));
     return out.toString();
   }
 
-  /** One summary row per run, as a Markdown table so it can go straight into the README. */
+  /**
+   * One row per case (scenario and rate), as a Markdown table so it can go straight into the
+   * README: the worst of the case's runs for every metric.
+   */
   static String sweep(List<Simulation.Result> results) {
     StringBuilder out = new StringBuilder();
     out.append(
-        "| scenario | rps | leak | recovery | false rejections | goodput/capacity"
+        "| scenario | rps | leak | recovery | false rejections | admitted | goodput/capacity"
             + " | sent/capacity | rejected |\n");
-    out.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    Map<String, List<Metrics>> rows = new LinkedHashMap<>();
     for (Simulation.Result r : results) {
-      Metrics m = r.metrics();
-      out.append(
-          String.format(
-              Locale.ROOT,
-              "| %s | %s | %s | %s | %s | %s | %s | %s |%n",
-              label(r.scenario()),
-              number(r.rps()),
-              percent(m.leak()),
-              seconds(m.recovery()),
-              percent(m.falseRejections()),
-              percent(m.goodput()),
-              ratio(m.sentPerCapacity()),
-              percent(m.rejectedShare())));
+      String key = new Sweep.Case(r.scenario(), r.rps()).label() + " | " + number(r.rps());
+      rows.computeIfAbsent(key, k -> new ArrayList<>()).add(r.metrics());
     }
+    rows.forEach(
+        (key, ms) ->
+            out.append(
+                String.format(
+                    Locale.ROOT,
+                    "| %s | %s | %s | %s | %s | %s | %s | %s |%n",
+                    key,
+                    percent(worst(ms, Metrics::leak, true)),
+                    seconds(worst(ms, Metrics::recovery, true)),
+                    percent(worst(ms, Metrics::falseRejections, true)),
+                    percent(worst(ms, Metrics::admitted, false)),
+                    percent(worst(ms, Metrics::goodput, false)),
+                    ratio(worst(ms, Metrics::sentPerCapacity, true)),
+                    percent(worst(ms, Metrics::rejectedShare, true)))));
     return out.toString();
   }
 
-  private static String label(Scenario scenario) {
-    if (scenario.phases().size() == 1
-        && scenario.phases().get(0).backend() instanceof Backend.Flaky f) {
-      return scenario.name() + " " + number(f.fail());
+  /** The highest (or lowest) value of a metric over runs, ignoring runs where it is NaN. */
+  static double worst(List<Metrics> runs, ToDoubleFunction<Metrics> metric, boolean highest) {
+    double worst = Double.NaN;
+    for (Metrics m : runs) {
+      double v = metric.applyAsDouble(m);
+      if (!Double.isNaN(v) && (Double.isNaN(worst) || (highest ? v > worst : v < worst))) {
+        worst = v;
+      }
     }
-    return scenario.name();
+    return worst;
   }
 
   /** The run as JSON: settings, metrics, phases and the 100 ms series. */
@@ -164,6 +184,7 @@ final class Report {
     out.append(", \"leak\": ").append(json(m.leak()));
     out.append(", \"recoverySeconds\": ").append(json(m.recovery()));
     out.append(", \"falseRejections\": ").append(json(m.falseRejections()));
+    out.append(", \"admitted\": ").append(json(m.admitted()));
     out.append(", \"goodputPerCapacity\": ").append(json(m.goodput()));
     out.append(", \"sentPerCapacity\": ").append(json(m.sentPerCapacity()));
     out.append(", \"rejectedShare\": ").append(json(m.rejectedShare()));

@@ -62,17 +62,30 @@ class DrillTest {
 
   @Test
   void sweepPrintsOneRowPerScenarioAndRate() {
-    assertThat(drill("simulate", "--sweep", "--original")).isZero();
+    assertThat(drill("simulate", "--sweep", "--original", "--arrivals", "even", "--seeds", "1"))
+        .isZero();
     String[] lines = out.toString().split("\n");
     assertThat(lines[0]).startsWith("| scenario | rps | leak | recovery |");
     assertThat(lines).filteredOn(l -> l.startsWith("| ") && !l.startsWith("| scenario"))
         .extracting(l -> l.split(" \\| ")[0] + " " + l.split(" \\| ")[1])
-        .containsExactly(
-            "| outage 50", "| outage 500", "| outage 5000",
-            "| overload 50", "| overload 500", "| overload 5000",
-            "| flaky 0.3 50", "| flaky 0.3 500", "| flaky 0.3 5000",
-            "| healthy 50", "| healthy 500", "| healthy 5000");
-    assertThat(out.toString()).contains("recent 0, probe 0 s, forgive false), even arrivals");
+        .hasSize(Sweep.cases().size())
+        .startsWith("| outage 2", "| outage 10", "| outage 50", "| outage 500", "| outage 5000")
+        .endsWith("| healthy 50", "| healthy 500", "| healthy 5000");
+    assertThat(out.toString())
+        .contains("probe 0 s, forgive false); worst of even arrivals, seeds 1-1");
+  }
+
+  @Test
+  void everyScenarioRunsFromTheCommandLine() {
+    for (String scenario : SimulateCommand.ScenarioNames.NAMES) {
+      out.getBuffer().setLength(0);
+      assertThat(drill("simulate", "--scenario", scenario, "--rps", "20", "--clients", "2",
+          "--out", dir.resolve(scenario + ".svg").toString())).as(scenario).isZero();
+      assertThat(out.toString()).as(scenario).contains("scenario ").contains("20 rps");
+    }
+    assertThat(drill("simulate", "--scenario", "meltdown")).isEqualTo(2);
+    assertThat(err.toString()).contains("scenario must be one of outage, slow-outage, flapping,"
+        + " partial-outage, ramp, overload, quota, flaky, healthy, was 'meltdown'");
   }
 
   @Test
