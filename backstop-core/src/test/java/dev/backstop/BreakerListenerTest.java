@@ -127,6 +127,82 @@ class BreakerListenerTest {
   }
 
   @Test
+  void stateChangesAlternateAndEndInTheBreakersStateUnderConcurrency() throws Exception {
+    List<State> states = Collections.synchronizedList(new ArrayList<>());
+    BreakerListener listener =
+        new BreakerListener() {
+          @Override
+          public void stateChanged(String operation, Snapshot snapshot) {
+            states.add(snapshot.state());
+          }
+        };
+    FakeTicker clock = new FakeTicker(-42);
+    SreBreaker b = SreBreaker.builder().name("x").listener(listener).ticker(clock).build();
+    java.util.concurrent.atomic.AtomicBoolean dead = new java.util.concurrent.atomic.AtomicBoolean();
+    int threads = 4;
+    ExecutorService pool = Executors.newFixedThreadPool(threads + 1);
+    CountDownLatch start = new CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+    List<Future<?>> futures = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      futures.add(
+          pool.submit(
+              () -> {
+                start.await();
+                while (!done.get()) {
+                  try {
+                    b.allow();
+                  } catch (NotAllowedException e) {
+                    b.markRejected();
+                    continue;
+                  }
+                  if (dead.get()) {
+                    b.markFailed();
+                  } else {
+                    b.markSuccess();
+                  }
+                }
+                return null;
+              }));
+    }
+    // The backend dies and heals 10 times while time moves on.
+    futures.add(
+        pool.submit(
+            () -> {
+              start.await();
+              try {
+                for (int i = 0; i < 1_000; i++) {
+                  dead.set(i / 100 % 2 == 1);
+                  clock.advance(Duration.ofMillis(20));
+                  Thread.yield();
+                }
+              } finally {
+                done.set(true);
+              }
+              return null;
+            }));
+    start.countDown();
+    for (Future<?> f : futures) {
+      f.get(60, TimeUnit.SECONDS);
+    }
+    pool.shutdown();
+    List<State> seen = new ArrayList<>(states);
+    assertThat(seen).hasSizeGreaterThan(2);
+    assertThat(seen.get(0)).isEqualTo(State.OPEN);
+    for (int i = 1; i < seen.size(); i++) {
+      assertThat(seen.get(i)).as("event %d of %s", i, seen).isNotEqualTo(seen.get(i - 1));
+    }
+    // Once things settle, one more decision reports whatever is still unreported.
+    clock.advance(Duration.ofMillis(2));
+    try {
+      b.allow();
+    } catch (NotAllowedException e) {
+      b.markRejected();
+    }
+    assertThat(states.get(states.size() - 1)).isEqualTo(b.state());
+  }
+
+  @Test
   void aThrowingListenerNeverBreaksACall() throws Exception {
     AtomicInteger calls = new AtomicInteger();
     BreakerListener broken =

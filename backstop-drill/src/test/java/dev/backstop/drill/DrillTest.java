@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.backstop.SreBreaker;
 import picocli.CommandLine;
 
 /** The command line, end to end in process. */
@@ -99,12 +100,19 @@ class DrillTest {
     assertThat(drill("simulate", "--help")).isZero();
     assertThat(out.toString()).contains("--scenario=NAME", "--recent=N", "--probe=DURATION",
         "--[no-]forgive", "--original", "--sweep");
+    // The defaults in the help are the builder's own.
+    SreBreaker.Settings d = SreBreaker.builder().settings();
+    assertThat(d.recent()).isEqualTo(7);
+    assertThat(out.toString().replaceAll("\\s+", " "))
+        .contains("(default 0.6)", "(default 100)", "(default 3s)", "(default 10)",
+            "(default 7, original 0)", "(default 1.5s, original 0)",
+            "(default on, original off)");
   }
 
   @Test
   void badValuesAreReportedWithTheirName() {
     assertThat(drill("simulate", "--success", "1.5")).isEqualTo(2);
-    assertThat(err.toString()).contains("success must be in (0, 1], was 1.5");
+    assertThat(err.toString()).contains("success must be in [0.01, 1], was 1.5");
     assertThat(drill("simulate", "--window", "3 parsecs")).isEqualTo(2);
     assertThat(err.toString()).contains("duration must look like 3s, 250ms or 0, was '3 parsecs'");
     assertThat(drill("simulate", "--out", dir.resolve("x.gif").toString())).isEqualTo(2);
