@@ -21,7 +21,8 @@ import java.util.function.Function;
  * maximumSize} keys (10 000 by default) and drops a key that has not been used for {@link
  * Builder#expireAfterAccess(Duration) expireAfterAccess} (10 minutes by default, far longer than a
  * breaker's window, so an expired breaker had nothing left to remember). When the size bound is
- * exceeded, the keys used least recently are dropped first.
+ * exceeded, the keys used least often lately are dropped first, and among them the keys used
+ * least recently, so a flood of keys used once cannot push out a key in steady use.
  *
  * <p>Both bounds are enforced when a new key is inserted, since nothing else makes the group grow:
  * the size never stays above the bound, and an idle key is dropped by the first insertion at
@@ -48,9 +49,18 @@ public final class Group<T> {
    * when half the expiry time has passed since the last sweep. It is a second-chance clock: an
    * entry used since the last sweep has its flag cleared and its stamp set to now; an unused
    * entry whose stamp is older than the expiry is removed. If the map is still over the bound,
-   * the entries with the oldest stamps (unused ones first) are removed until it is at 90 % of the
-   * bound, so a flood of new keys costs an amortised O(log n) per key rather than a sweep each.
-   * Nothing grows without an insertion, so sweeping only after insertions keeps memory bounded.
+   * entries are removed until it is at 90 % of the bound, so a flood of new keys costs an
+   * amortised O(log n) per key rather than a sweep each: first those with the lowest popularity,
+   * then the unused ones, then the oldest stamps. Nothing grows without an insertion, so sweeping
+   * only after insertions keeps memory bounded.
+   *
+   * Popularity. A Popularity sketch counts, per key, each insertion and each sweep that finds the
+   * key used since the last one, and halves its counts now and then. A key used once per thousand
+   * one-off keys is counted at every use, while each one-off key is counted once and fades, so
+   * when the bound is exceeded the one-off keys go first (Caffeine's TinyLFU admission makes the
+   * same bet). The sketch is updated with racy plain writes from insertions and under the lock
+   * from sweeps; a lost count only makes eviction a little less precise. get() on a present key
+   * never touches it.
    *
    * Races on purpose. An entry can be removed while a thread that has just got it still uses it:
    * that thread finishes with an instance the group no longer holds, and the next get() creates a
@@ -68,6 +78,7 @@ public final class Group<T> {
   private final Ticker ticker;
   private final BiConsumer<? super String, ? super T> onRemoval;
   private final ReentrantLock sweeping = new ReentrantLock();
+  private final Popularity popularity;
   private volatile long lastSweep;
 
   private Group(Builder<T> builder) {
@@ -76,6 +87,7 @@ public final class Group<T> {
     this.expiryNanos = builder.expireAfterAccess.toNanos();
     this.ticker = builder.ticker;
     this.onRemoval = builder.onRemoval;
+    this.popularity = new Popularity(maximumSize);
     this.lastSweep = ticker.read();
   }
 
@@ -146,6 +158,7 @@ public final class Group<T> {
               if (value == null) {
                 throw new NullPointerException("factory returned null for key " + k);
               }
+              popularity.add(k);
               return new Entry<>(value, ticker.read());
             });
     maintain();
@@ -178,6 +191,7 @@ public final class Group<T> {
         entry.used = false;
         entry.stamp = now;
         entry.recent = true;
+        popularity.add(e.getKey());
       } else {
         entry.recent = false;
       }
@@ -189,8 +203,12 @@ public final class Group<T> {
     }
     if (live.size() > maximumSize) {
       long target = maximumSize - maximumSize / 10;
+      for (Map.Entry<String, Entry<T>> e : live) {
+        e.getValue().popularity = popularity.count(e.getKey());
+      }
       live.sort(
-          Comparator.comparing((Map.Entry<String, Entry<T>> e) -> e.getValue().recent)
+          Comparator.comparingInt((Map.Entry<String, Entry<T>> e) -> e.getValue().popularity)
+              .thenComparing(e -> e.getValue().recent)
               .thenComparingLong(e -> e.getValue().stamp - now));
       for (int i = 0; i < live.size() - target; i++) {
         remove(live.get(i).getKey(), live.get(i).getValue());
@@ -218,6 +236,8 @@ public final class Group<T> {
     long stamp;
     /** Whether the last sweep saw the entry used; only the sweeping thread touches it. */
     boolean recent;
+    /** The key's popularity when the last sweep sorted the entries; only the sweeping thread. */
+    int popularity;
 
     Entry(T value, long created) {
       this.value = value;
