@@ -73,8 +73,8 @@ public final class SreBreaker implements CircuitBreaker {
    * `failRun` counts the failures since the last accept (markFailed adds one, markSuccess resets
    * it to zero only when it is not already zero, so the healthy path only reads it). A run of n
    * failures is significant when the window's requests R, each a chance to start one, would
-   * produce it with probability at most 5 % if the backend failed a share 1 − success:
-   * R · (1 − success)^n ≤ 0.05, and n ≥ recent. A significant run is judged with the rule as
+   * produce it with probability at most 10 % if the backend failed a share 1 − success:
+   * R · (1 − success)^n ≤ 10 %, and n ≥ recent. A significant run is judged with the rule as
    * requests = n + the rejections made since the run began (at most those in the window),
    * accepts = 0, minimum = the threshold; the larger probability wins. After an idle gap (a
    * window with no request at all) an old run is dropped. The draw is a parameter of the decision
@@ -90,8 +90,8 @@ public final class SreBreaker implements CircuitBreaker {
    * Chain and forgiveness. markSuccess, while the breaker is open, counts the successes since the
    * last failure (`okRun`). A success starts a chain when the backend seemed dead (no accept in
    * the window, a significant run just ended, or one ended within the last window), or when
-   * okRun reaches the success threshold over at least a tenth of the window (a backend that is
-   * failing no more: the end of a partial outage). During a chain every success opens the probe
+   * okRun reaches R · success^n ≤ 50 % (at least 3) over at least a tenth of the window (a
+   * backend that is failing no more: the end of a partial outage or of a ramp). During a chain every success opens the probe
    * slot at once, so the next request goes through; a failure ends the chain. A chain that
    * reaches the success threshold, R · success^n ≤ 1 % and n ≥ 3, over at least a tenth of the
    * window forgives every rejection made so far: `forgiven` moves to the current count, and the
@@ -116,12 +116,12 @@ public final class SreBreaker implements CircuitBreaker {
   private static final double CLOSED = -1;
   /** How long allow() reuses a decision before it reads the counts again. */
   private static final long REFRESH_NANOS = 1_000_000;
-  /** A run of failures is significant below this chance among the window's requests. */
-  private static final double RUN_CHANCE = 0.05;
-  /** A run of successes (a chain) forgives below this chance among the window's requests. */
-  private static final double CHAIN_CHANCE = 0.01;
-  /** A run of successes starts a chain below this chance among the window's requests. */
-  private static final double START_CHANCE = 0.5;
+  /** A run of failures is significant below this chance (10 %) among the window's requests. */
+  private static final double LOG_RUN_CHANCE = Math.log(0.1);
+  /** A run of successes (a chain) forgives below this chance (1 %) among them. */
+  private static final double LOG_CHAIN_CHANCE = Math.log(0.01);
+  /** A run of successes starts a chain below this chance (50 %) among them. */
+  private static final double LOG_START_CHANCE = Math.log(0.5);
   /** The fewest successes in a row that can start a chain or forgive. */
   private static final long MIN_CHAIN = 3;
   private static final NotAllowedException UNNAMED = new NotAllowedException(null);
@@ -391,11 +391,10 @@ public final class SreBreaker implements CircuitBreaker {
 
   /**
    * Returns the shortest run of failures that is significant among {@code requests} chances:
-   * {@code requests × (1 − success)^n ≤ 5 %}, and at least {@code recent}.
+   * {@code requests × (1 − success)^n ≤ 10 %}, and at least {@code recent}.
    */
   long failThreshold(long requests) {
-    double n = Math.log(RUN_CHANCE / Math.max(1, requests)) / logFail;
-    return Math.max(recent, (long) Math.ceil(n));
+    return failThreshold(Math.log(Math.max(1, requests)));
   }
 
   /**
@@ -403,12 +402,15 @@ public final class SreBreaker implements CircuitBreaker {
    * requests × success^n ≤ 1 %}, and at least 3.
    */
   long okThreshold(long requests) {
-    return successRun(CHAIN_CHANCE, requests);
+    return successRun(LOG_CHAIN_CHANCE, Math.log(Math.max(1, requests)));
   }
 
-  private long successRun(double chance, long requests) {
-    double n = Math.log(chance / Math.max(1, requests)) / logOk;
-    return Math.max(MIN_CHAIN, (long) Math.ceil(n));
+  private long failThreshold(double logRequests) {
+    return Math.max(recent, (long) Math.ceil((LOG_RUN_CHANCE - logRequests) / logFail));
+  }
+
+  private long successRun(double logChance, double logRequests) {
+    return Math.max(MIN_CHAIN, (long) Math.ceil((logChance - logRequests) / logOk));
   }
 
   /**
@@ -433,6 +435,7 @@ public final class SreBreaker implements CircuitBreaker {
     double p = judge(requests + rejected, accepts, request, k);
     boolean isDead = false;
     long interval = probeNanos;
+    double logRequests = Math.log(Math.max(1, requests));
     if (recent > 0) {
       long run = failRun;
       if (run != 0 && requests == 0 && rejected == 0) {
@@ -440,7 +443,7 @@ public final class SreBreaker implements CircuitBreaker {
         FAIL_RUN.compareAndSet(this, run, 0L);
         run = 0;
       }
-      long threshold = failThreshold(requests);
+      long threshold = failThreshold(logRequests);
       if (failThreshold != threshold) {
         failThreshold = threshold;
       }
@@ -458,11 +461,11 @@ public final class SreBreaker implements CircuitBreaker {
       }
     }
     if (forgive) {
-      long threshold = okThreshold(requests);
+      long threshold = successRun(LOG_CHAIN_CHANCE, logRequests);
       if (okThreshold != threshold) {
         okThreshold = threshold;
       }
-      long start = successRun(START_CHANCE, requests);
+      long start = successRun(LOG_START_CHANCE, logRequests);
       if (startThreshold != start) {
         startThreshold = start;
       }
@@ -673,7 +676,7 @@ public final class SreBreaker implements CircuitBreaker {
      * The fewest failures in a row, with no accept among them, that are judged on their own, in
      * [0, 1000]; 0 judges the whole window only, as the original does. A run is judged only once
      * it is also long enough to be significant: a backend that fails the share {@code 1 −
-     * success} of the window's requests would produce it with probability at most 5 %. Such a
+     * success} of the window's requests would produce it with probability at most 10 %. Such a
      * run is judged by the same rule with no accept, counting the rejections made since it began.
      */
     public Builder recent(int recent) {

@@ -45,13 +45,13 @@ class SreBreakerKnobsTest {
     // requests in the window, shortest significant run of failures, shortest forgiving run
     "0, 7, 10",
     "20, 7, 15",
-    "50, 8, 17",
-    "150, 9, 19",
-    "1500, 12, 24",
+    "50, 7, 17",
+    "150, 8, 19",
+    "1500, 11, 24",
     "15000, 14, 28",
   })
   void runsAreSignificantAgainstTheWindowsChances(long requests, long fail, long ok) {
-    // R × 0.4^n ≤ 5 % (at least recent = 7) and R × 0.6^n ≤ 1 % (at least 3).
+    // R × 0.4^n ≤ 10 % (at least recent = 7) and R × 0.6^n ≤ 1 % (at least 3).
     SreBreaker b = SreBreaker.builder().ticker(ticker).build();
     assertThat(b.failThreshold(requests)).isEqualTo(fail);
     assertThat(b.okThreshold(requests)).isEqualTo(ok);
