@@ -305,7 +305,7 @@ public final class SreBreaker implements CircuitBreaker {
     if (recent > 0) {
       long run = failRun;
       if (run != 0) {
-        endedDeadRun = run >= failThreshold;
+        endedDeadRun = run >= failThreshold && now - runStart >= tickNanos;
         if (endedDeadRun) {
           lastDead = now;
         }
@@ -448,15 +448,19 @@ public final class SreBreaker implements CircuitBreaker {
         failThreshold = threshold;
       }
       if (run >= threshold) {
-        isDead = true;
         long since = Math.max(0, rejections - Math.max(runStartRejections, forgivenAt));
         p = Math.max(p, judge(run + Math.min(rejected, since), 0, threshold, k));
         long age = now - runStart;
         if (accepts > 0 && age < probeNanos) {
           interval = Math.max(tickNanos, age);
         }
-        if (now - lastDead > tickNanos) {
-          lastDead = now;
+        // A dead spell, rather than a burst of failures from an overloaded backend: the run has
+        // also lasted a tenth of the window.
+        if (age >= tickNanos) {
+          isDead = true;
+          if (now - lastDead > tickNanos) {
+            lastDead = now;
+          }
         }
       }
     }
