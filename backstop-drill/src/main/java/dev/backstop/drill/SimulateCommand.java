@@ -1,5 +1,8 @@
 package dev.backstop.drill;
 
+import dev.backstop.CircuitBreaker;
+import dev.backstop.SreBreaker;
+import dev.backstop.Ticker;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -9,6 +12,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.BiFunction;
+import java.util.function.DoubleSupplier;
 import java.util.stream.LongStream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -94,6 +99,11 @@ final class SimulateCommand implements Callable<Integer> {
           + " the worst run of each (--scenario, --rps, --seed and --out are ignored).")
   boolean sweep;
 
+  @Option(names = "--compare",
+      description = "--sweep: show each cell as this breaker's worst run / the original's"
+          + " (SreBreaker.original()) worst run of the same runs.")
+  boolean compare;
+
   @Option(names = "--seeds", paramLabel = "N",
       description = "--sweep: how many seeds each scenario runs with (default ${DEFAULT-VALUE}).")
   int seeds = 5;
@@ -114,9 +124,21 @@ final class SimulateCommand implements Callable<Integer> {
         if (seeds < 1 || seeds > 100) {
           throw new IllegalArgumentException("seeds must be in [1, 100], was " + seeds);
         }
-        List<Simulation.Result> results = sweep();
+        List<Simulation.Result> results = sweep(breaker.factory());
         if (json) {
           stdout.println(sweepJson(results));
+        } else if (compare) {
+          List<Simulation.Result> originals =
+              sweep((t, r) -> SreBreaker.original().ticker(t).random(r).build());
+          stdout.print(Sweep.table(results, originals));
+          stdout.println();
+          stdout.printf(
+              Locale.ROOT,
+              "%s / %s; worst of %s arrivals, seeds 1-%d%n",
+              results.get(0).breaker(),
+              originals.get(0).breaker(),
+              arrivalsLabel(),
+              seeds);
         } else {
           stdout.print(Sweep.table(results));
           stdout.println();
@@ -124,7 +146,7 @@ final class SimulateCommand implements Callable<Integer> {
               Locale.ROOT,
               "%s; worst of %s arrivals, seeds 1-%d%n",
               results.get(0).breaker(),
-              arrivals == null ? "even and Poisson" : arrivals.name(),
+              arrivalsLabel(),
               seeds);
         }
         stdout.flush();
@@ -176,7 +198,12 @@ final class SimulateCommand implements Callable<Integer> {
     return clients == 1 ? s : Scenario.fleet(clients, s);
   }
 
-  List<Simulation.Result> sweep() {
+  private String arrivalsLabel() {
+    return arrivals == null ? "even and Poisson" : arrivals.name();
+  }
+
+  List<Simulation.Result> sweep(
+      BiFunction<? super Ticker, ? super DoubleSupplier, ? extends CircuitBreaker> factory) {
     List<Arrivals> kinds = new ArrayList<>();
     if (arrivals != ArrivalsName.poisson) {
       kinds.add(Arrivals.even());
@@ -184,7 +211,7 @@ final class SimulateCommand implements Callable<Integer> {
     if (arrivals != ArrivalsName.even) {
       kinds.add(Arrivals.poisson(0));
     }
-    return Sweep.run(kinds, LongStream.rangeClosed(1, seeds).boxed().toList(), breaker.factory());
+    return Sweep.run(kinds, LongStream.rangeClosed(1, seeds).boxed().toList(), factory);
   }
 
   private static String sweepJson(List<Simulation.Result> results) {

@@ -159,4 +159,13 @@ public final class Sweep {
   public static String table(List<Simulation.Result> results) {
     return Report.sweep(results);
   }
+
+  /**
+   * Returns the Markdown table of {@link #table(List)} with every cell showing the worst run of
+   * {@code results}, then the worst of {@code others}, the same runs with another breaker, as
+   * {@code ./drill simulate --sweep --compare} prints it.
+   */
+  public static String table(List<Simulation.Result> results, List<Simulation.Result> others) {
+    return Report.sweep(results, others);
+  }
 }
