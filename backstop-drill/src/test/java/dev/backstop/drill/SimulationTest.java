@@ -121,6 +121,10 @@ class SimulationTest {
     assertThat(Sweep.table(results).lines())
         .hasSize(cases.size() + 2)
         .contains("| flaky 0.3 | 50 | - | - | - | - | - | - | 0.0 % |");
+    assertThat(Sweep.table(results, results).lines())
+        .contains("| flaky 0.3 | 50 | - | - | - | - | - | - | 0.0 % / 0.0 % |",
+            "| outage | 50 | 100.0 % / 100.0 % | 0.0 s / 0.0 s | 0.0 % / 0.0 % | - | - | - |"
+                + " 0.0 % / 0.0 % |");
   }
 
   @Test
