@@ -138,40 +138,27 @@ class BreakerListenerTest {
         };
     FakeTicker clock = new FakeTicker(-42);
     SreBreaker b = SreBreaker.builder().name("x").listener(listener).ticker(clock).build();
-    int threads = 4;
-    ExecutorService pool = Executors.newFixedThreadPool(threads);
-    CountDownLatch start = new CountDownLatch(1);
-    List<Future<?>> futures = new ArrayList<>();
-    for (int t = 0; t < threads; t++) {
-      futures.add(
-          pool.submit(
-              () -> {
-                start.await();
-                for (int i = 0; i < 50_000; i++) {
-                  // Every call moves time by 1 ms: the backend dies for 4 s and heals for 4 s,
-                  // 25 times over the run, with four threads calling at once.
-                  long elapsed = clock.advance(Duration.ofMillis(1)).read() + 42;
-                  boolean dead = elapsed / 4_000_000_000L % 2 == 1;
-                  try {
-                    b.allow();
-                  } catch (NotAllowedException e) {
-                    b.markRejected();
-                    continue;
-                  }
-                  if (dead) {
-                    b.markFailed();
-                  } else {
-                    b.markSuccess();
-                  }
-                }
-                return null;
-              }));
-    }
-    start.countDown();
-    for (Future<?> f : futures) {
-      f.get(60, TimeUnit.SECONDS);
-    }
-    pool.shutdown();
+    Together.run(
+        4,
+        id -> {
+          for (int i = 0; i < 50_000; i++) {
+            // Every call moves time by 1 ms: the backend dies for 4 s and heals for 4 s, 25
+            // times over the run, with four threads calling at once.
+            long elapsed = clock.advance(Duration.ofMillis(1)).read() + 42;
+            boolean dead = elapsed / 4_000_000_000L % 2 == 1;
+            try {
+              b.allow();
+            } catch (NotAllowedException e) {
+              b.markRejected();
+              continue;
+            }
+            if (dead) {
+              b.markFailed();
+            } else {
+              b.markSuccess();
+            }
+          }
+        });
     List<State> seen = new ArrayList<>(states);
     assertThat(seen).hasSizeGreaterThanOrEqualTo(5);
     assertThat(seen.get(0)).isEqualTo(State.OPEN);

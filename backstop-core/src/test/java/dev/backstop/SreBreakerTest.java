@@ -342,58 +342,48 @@ class SreBreakerTest {
     BreakerListener listener = new BreakerListener() {};
     SreBreaker b = SreBreaker.builder().name("x").listener(listener).ticker(ticker).build();
     int readers = 3;
-    ExecutorService pool = Executors.newFixedThreadPool(readers + 1);
-    CountDownLatch start = new CountDownLatch(1);
     java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
-    List<Future<?>> futures = new ArrayList<>();
+    List<java.util.concurrent.Callable<Void>> tasks = new ArrayList<>();
     for (int t = 0; t < readers; t++) {
-      futures.add(
-          pool.submit(
-              () -> {
-                start.await();
-                while (!done.get()) {
-                  try {
-                    Snapshot s = b.snapshot();
-                    assertThat(s.total()).isNotNegative();
-                    assertThat(s.accepts()).isBetween(0L, s.total());
-                    try {
-                      b.allow();
-                    } catch (NotAllowedException e) {
-                      // shed
-                    }
-                  } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                  }
-                }
-                return null;
-              }));
-    }
-    futures.add(
-        pool.submit(
-            () -> {
-              start.await();
+      tasks.add(
+          () -> {
+            while (!done.get()) {
               try {
-                for (int round = 0; round < 5_000; round++) {
-                  mark(b, 0, 20);
-                  for (int i = 0; i < 50; i++) {
-                    b.markRejected();
-                  }
-                  for (int i = 0; i < 20; i++) {
-                    ticker.advance(Duration.ofMillis(20));
-                    b.markSuccess(); // a chain that forgives every rejection
-                  }
-                  ticker.advance(Duration.ofSeconds(4));
+                Snapshot s = b.snapshot();
+                assertThat(s.total()).isNotNegative();
+                assertThat(s.accepts()).isBetween(0L, s.total());
+                try {
+                  b.allow();
+                } catch (NotAllowedException e) {
+                  // shed
                 }
-              } finally {
-                done.set(true);
+              } catch (Throwable e) {
+                failure.compareAndSet(null, e);
               }
-              return null;
-            }));
-    start.countDown();
-    for (Future<?> f : futures) {
-      f.get(120, TimeUnit.SECONDS);
+            }
+            return null;
+          });
     }
-    pool.shutdown();
+    tasks.add(
+        () -> {
+          try {
+            for (int round = 0; round < 5_000; round++) {
+              mark(b, 0, 20);
+              for (int i = 0; i < 50; i++) {
+                b.markRejected();
+              }
+              for (int i = 0; i < 20; i++) {
+                ticker.advance(Duration.ofMillis(20));
+                b.markSuccess(); // a chain that forgives every rejection
+              }
+              ticker.advance(Duration.ofSeconds(4));
+            }
+          } finally {
+            done.set(true);
+          }
+          return null;
+        });
+    Together.run(tasks);
     assertThat(failure.get()).isNull();
   }
 

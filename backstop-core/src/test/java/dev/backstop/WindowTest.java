@@ -5,11 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -136,42 +132,32 @@ class WindowTest {
     AtomicLong clock = new AtomicLong(ORIGIN);
     int threads = 4;
     int perThread = 50_000;
-    ExecutorService pool = Executors.newFixedThreadPool(threads + 1);
-    CountDownLatch start = new CountDownLatch(1);
-    List<Future<?>> futures = new ArrayList<>();
+    List<Callable<Void>> tasks = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
       int id = t;
-      futures.add(
-          pool.submit(
-              () -> {
-                start.await();
-                for (int i = 0; i < perThread; i++) {
-                  long now = clock.get();
-                  if ((i + id) % 3 == 0) {
-                    w.failure(now);
-                  } else {
-                    w.success(now);
-                  }
-                  w.rejection(now);
-                }
-                return null;
-              }));
+      tasks.add(
+          () -> {
+            for (int i = 0; i < perThread; i++) {
+              long now = clock.get();
+              if ((i + id) % 3 == 0) {
+                w.failure(now);
+              } else {
+                w.success(now);
+              }
+              w.rejection(now);
+            }
+            return null;
+          });
     }
     // Another thread moves time one bucket at a time, well inside the window.
-    futures.add(
-        pool.submit(
-            () -> {
-              start.await();
-              for (int i = 0; i < 5; i++) {
-                w.current(clock.addAndGet(60_000 * MS));
-              }
-              return null;
-            }));
-    start.countDown();
-    for (Future<?> f : futures) {
-      f.get(60, TimeUnit.SECONDS);
-    }
-    pool.shutdown();
+    tasks.add(
+        () -> {
+          for (int i = 0; i < 5; i++) {
+            w.current(clock.addAndGet(60_000 * MS));
+          }
+          return null;
+        });
+    Together.run(tasks);
     long failures = 0;
     for (int t = 0; t < threads; t++) {
       for (int i = 0; i < perThread; i++) {
