@@ -34,16 +34,18 @@ import java.util.function.DoubleSupplier;
  *       once about 40 % of the whole window has failed, and never when the window holds fewer than
  *       {@code request} requests, as with a client sending a few requests per second.
  *   <li>{@link Builder#probe(Duration) probe}: while rejecting a backend that seems dead (no accept
- *       in the window, or a run of failures as above), at least one request per probe interval
- *       goes ahead, so that a recovered backend is noticed within that interval at any rate.
- *   <li>{@link Builder#forgive(boolean) forgive}: a success that follows a dead spell lets the next
- *       request through at once, and so on while the backend keeps accepting; once it has accepted
- *       a run that is too long to be chance, spread over a tenth of the window, every local
- *       rejection made so far is forgiven: they said nothing about the backend. The original keeps
- *       counting them until they leave the window, so after an outage admission grows by only
- *       about a factor {@code K} per window. An overloaded backend fails some requests all the
- *       time, so it never produces such a run and its rejections keep counting, as in the
- *       original.
+ *       in the window, or a run of failures as above that has lasted a tenth of the window), at
+ *       least one request per probe interval goes ahead, so that a recovered backend is noticed
+ *       within that interval at any rate; a younger dead spell is probed again after as long as it
+ *       has lasted.
+ *   <li>{@link Builder#forgive(boolean) forgive}: a success that follows a dead spell (or ends a
+ *       run of successes unlikely at the {@code success} share) lets the next request through at
+ *       once, and so on while the backend keeps accepting; once it has accepted a run that is too
+ *       long to be chance, spread over a tenth of the window, every local rejection made so far is
+ *       forgiven: they said nothing about the backend. The original keeps counting them until they
+ *       leave the window, so after an outage admission grows by only about a factor {@code K} per
+ *       window. An overloaded backend fails as soon as its burst is spent, so it never sustains
+ *       such a run and its rejections keep counting, as in the original.
  * </ul>
  *
  * <p>Instances are thread-safe; {@link #allow()}, {@link #markSuccess()}, {@link #markFailed()}
@@ -80,19 +82,24 @@ public final class SreBreaker implements CircuitBreaker {
    * window with no request at all) an old run is dropped. The draw is a parameter of the decision
    * (allow(double)) so tests can pin it.
    *
-   * Probe. While rejecting a backend that seems dead (no accept in the window, a significant run,
-   * or a chain), the probe slot lets one request through per interval: the probe option, or for
-   * a run younger than that, the run's age (at least a tenth of the window), so that a short dead
-   * spell (an exhausted quota) is retried sooner. The slot is claimed with a CAS; a request that
+   * Dead spell. A significant run that has also lasted a tenth of the window is a dead spell;
+   * a shorter one is a burst of failures such as an overloaded backend produces when its token
+   * bucket runs dry, judged like any run but not taken as death: it opens no probe and starts no
+   * chain.
+   *
+   * Probe. While rejecting a backend that seems dead (no accept in the window, a dead spell, or a
+   * chain), the probe slot lets one request through per interval: the probe option, or for a
+   * significant run younger than that, the run's age (at least a tenth of the window), so that a
+   * short dead spell (an exhausted quota) is retried within its second. The slot is claimed with a CAS; a request that
    * the draw admits while rejecting pushes the next probe back (a plain write: a lost update only
    * moves a probe by less than an interval).
    *
    * Chain and forgiveness. markSuccess, while the breaker is open, counts the successes since the
    * last failure (`okRun`). A success starts a chain when the backend seemed dead (no accept in
-   * the window, a significant run just ended, or one ended within the last window), or when
-   * okRun reaches R · success^n ≤ 50 % (at least 3) over at least a tenth of the window (a
-   * backend that is failing no more: the end of a partial outage or of a ramp). During a chain every success opens the probe
-   * slot at once, so the next request goes through; a failure ends the chain. A chain that
+   * the window, a dead spell just ended, or one ended within the last window), or when okRun
+   * reaches R · success^n ≤ 50 % (at least 3) over at least a tenth of the window (a backend that
+   * is failing no more: the end of a partial outage or of a ramp). During a chain every success
+   * opens the probe slot at once, so the next request goes through; a failure ends the chain. A chain that
    * reaches the success threshold, R · success^n ≤ 1 % and n ≥ 3, over at least a tenth of the
    * window forgives every rejection made so far: `forgiven` moves to the current count, and the
    * rule counts only rejections after it. An overloaded backend cannot sustain such a chain: it
