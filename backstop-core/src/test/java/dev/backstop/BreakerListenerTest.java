@@ -133,6 +133,55 @@ class BreakerListenerTest {
   }
 
   @Test
+  void stateChangesAlternateAndEndInTheBreakersStateUnderConcurrency() throws Exception {
+    List<State> states = Collections.synchronizedList(new ArrayList<>());
+    BreakerListener listener =
+        new BreakerListener() {
+          @Override
+          public void stateChanged(String operation, Snapshot snapshot) {
+            states.add(snapshot.state());
+          }
+        };
+    FakeTicker clock = new FakeTicker(-42);
+    SreBreaker b = SreBreaker.builder().name("x").listener(listener).ticker(clock).build();
+    Together.run(
+        4,
+        id -> {
+          for (int i = 0; i < 50_000; i++) {
+            // Every call moves time by 1 ms: the backend dies for 4 s and heals for 4 s, 25
+            // times over the run, with four threads calling at once.
+            long elapsed = clock.advance(Duration.ofMillis(1)).read() + 42;
+            boolean dead = elapsed / 4_000_000_000L % 2 == 1;
+            try {
+              b.allow();
+            } catch (NotAllowedException e) {
+              b.markRejected();
+              continue;
+            }
+            if (dead) {
+              b.markFailed();
+            } else {
+              b.markSuccess();
+            }
+          }
+        });
+    List<State> seen = new ArrayList<>(states);
+    assertThat(seen).hasSizeGreaterThanOrEqualTo(5);
+    assertThat(seen.get(0)).isEqualTo(State.OPEN);
+    for (int i = 1; i < seen.size(); i++) {
+      assertThat(seen.get(i)).as("event %d of %s", i, seen).isNotEqualTo(seen.get(i - 1));
+    }
+    // Once things settle, one more decision reports whatever is still unreported.
+    clock.advance(Duration.ofMillis(2));
+    try {
+      b.allow();
+    } catch (NotAllowedException e) {
+      b.markRejected();
+    }
+    assertThat(states.get(states.size() - 1)).isEqualTo(b.state());
+  }
+
+  @Test
   void aThrowingListenerNeverBreaksACall() throws Exception {
     AtomicInteger calls = new AtomicInteger();
     BreakerListener broken =

@@ -232,7 +232,7 @@ public final class Chart {
   /** A filled step series reaching the top of the left axis over every dead phase. */
   private static void shade(XYChart chart, Timeline timeline, double top, double step) {
     for (int i = 0; i < timeline.phases().size(); i++) {
-      if (!(timeline.phases().get(i).backend() instanceof Backend.Dead)) {
+      if (!(timeline.phases().get(i).backend().base() instanceof Backend.Dead)) {
         continue;
       }
       double from = timeline.start(i) * step;
@@ -252,7 +252,7 @@ public final class Chart {
 
   private static int firstDead(Timeline timeline) {
     for (int i = 0; i < timeline.phases().size(); i++) {
-      if (timeline.phases().get(i).backend() instanceof Backend.Dead) {
+      if (timeline.phases().get(i).backend().base() instanceof Backend.Dead) {
         return i;
       }
     }
