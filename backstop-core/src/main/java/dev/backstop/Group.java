@@ -287,11 +287,16 @@ public final class Group<T> {
 
     /** The most keys the group holds, >= 1; 10 000 by default. */
     public Builder<T> maximumSize(long maximumSize) {
+      this.maximumSize = checkMaximumSize(maximumSize);
+      return this;
+    }
+
+    /** Returns {@code maximumSize} if it is >= 1; the check of every builder that takes it. */
+    static long checkMaximumSize(long maximumSize) {
       if (maximumSize < 1) {
         throw new IllegalArgumentException("maximumSize must be >= 1, was " + maximumSize);
       }
-      this.maximumSize = maximumSize;
-      return this;
+      return maximumSize;
     }
 
     /** How long a key may go unused before it is dropped, > 0; 10 minutes by default. */

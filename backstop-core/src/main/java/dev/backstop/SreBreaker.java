@@ -167,7 +167,8 @@ public final class SreBreaker implements CircuitBreaker {
   private final Ticker ticker;
   private final DoubleSupplier random;
   private final String name;
-  private final Notifier notifier;
+  /** Set at construction, or by {@link #reportTo} before the breaker is published. */
+  private Notifier notifier;
   private final NotAllowedException rejection;
   private final Settings settings;
   private final Window window;
@@ -291,16 +292,10 @@ public final class SreBreaker implements CircuitBreaker {
   private void admit(long now, double probability, double draw) {
     if (draw < probability) {
       if (!claimProbe(now)) {
-        if (notifier != null) {
-          notifier.rejected();
-        }
         throw rejection;
       }
     } else if (probability > 0 && probeNanos > 0) {
       deferProbe(now);
-    }
-    if (notifier != null) {
-      notifier.allowed();
     }
   }
 
@@ -322,9 +317,6 @@ public final class SreBreaker implements CircuitBreaker {
     if (forgive && (open || chain)) {
       succeededWhileOpen(now, endedDeadRun);
     }
-    if (notifier != null) {
-      notifier.success();
-    }
   }
 
   @Override
@@ -342,9 +334,6 @@ public final class SreBreaker implements CircuitBreaker {
       if (chain) {
         chain = false;
       }
-    }
-    if (notifier != null) {
-      notifier.failure();
     }
   }
 
@@ -559,6 +548,20 @@ public final class SreBreaker implements CircuitBreaker {
     } while (!FORGIVEN.compareAndSet(this, at, count));
   }
 
+  /**
+   * Makes {@code notifier} receive this breaker's state changes if no listener was given to its
+   * builder; returns whether it did. {@link Backstop} calls it on the breakers its factory makes,
+   * before they are published, so that every {@code SreBreaker} of a {@code Backstop} with a
+   * listener reports its state changes there.
+   */
+  boolean reportTo(Notifier notifier) {
+    if (this.notifier != null) {
+      return false;
+    }
+    this.notifier = notifier;
+    return true;
+  }
+
   /** Reports state changes one at a time, until the reported state is the breaker's own. */
   private void emit() {
     do {
@@ -746,8 +749,12 @@ public final class SreBreaker implements CircuitBreaker {
     }
 
     /**
-     * Receives this breaker's activity, reported under its {@link #name(String) name}, which must
-     * then be set; {@link BreakerListener#NONE} by default.
+     * Receives this breaker's state changes ({@link BreakerListener#stateChanged}), reported under
+     * its {@link #name(String) name}, which must then be set; {@link BreakerListener#NONE} by
+     * default. Calls are reported by a {@link Backstop} with a {@link
+     * Backstop.Builder#listener(BreakerListener) listener}, whatever breaker guards them; the
+     * {@code SreBreaker}s of such a {@code Backstop} report their state changes to its listener
+     * unless they were given one here.
      */
     public Builder listener(BreakerListener listener) {
       this.listener = Objects.requireNonNull(listener, "listener");

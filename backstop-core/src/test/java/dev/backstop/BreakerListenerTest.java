@@ -62,7 +62,7 @@ class BreakerListenerTest {
   }
 
   @Test
-  void reportsEveryEventWithTheOperationName() {
+  void aBreakersOwnListenerHearsItsStateChangesOnly() {
     Recorder recorder = new Recorder();
     SreBreaker b =
         SreBreaker.original().name("db").listener(recorder).ticker(ticker).build();
@@ -70,20 +70,39 @@ class BreakerListenerTest {
     b.markSuccess();
     b.allow();
     b.markFailed();
-    assertThat(recorder.events)
-        .containsExactly("allowed db", "success db", "allowed db", "failure db");
-    recorder.events.clear();
+    assertThat(recorder.events).isEmpty(); // calls are the Backstop's to report
     for (int i = 0; i < 200; i++) {
       b.markFailed();
     }
-    recorder.events.clear();
     assertThatThrownBy(() -> b.allow(0.0)).isInstanceOf(NotAllowedException.class);
-    assertThat(recorder.events)
-        .containsExactly("state db OPEN", "rejected db");
+    assertThat(recorder.events).containsExactly("state db OPEN");
     recorder.events.clear();
     ticker.advance(Duration.ofSeconds(3));
     b.allow(0.0);
-    assertThat(recorder.events).containsExactly("state db CLOSED", "allowed db");
+    assertThat(recorder.events).containsExactly("state db CLOSED");
+  }
+
+  @Test
+  void aBackstopReportsCallsAndTheStateChangesOfBreakersFromItsFactory() {
+    Recorder recorder = new Recorder();
+    Backstop backstop =
+        Backstop.builder()
+            .breakers(
+                op -> SreBreaker.original().name(op).ticker(ticker).random(() -> 0.0).build())
+            .listener(recorder)
+            .build();
+    for (int i = 0; i < 100; i++) {
+      try {
+        backstop.call("db", () -> { throw new IOException(); });
+      } catch (IOException expected) {
+        // the backend fails
+      }
+    }
+    assertThat(recorder.events).hasSize(200).allMatch(e -> e.matches("(allowed|failure) db"));
+    recorder.events.clear();
+    assertThatThrownBy(() -> backstop.call("db", () -> 1))
+        .isInstanceOf(NotAllowedException.class);
+    assertThat(recorder.events).containsExactly("state db OPEN", "rejected db");
   }
 
   @Test
