@@ -15,6 +15,8 @@ module dev.backstop.drill {
   requires io.grpc;
   requires io.grpc.stub;
   requires io.grpc.netty.shaded;
+  requires org.eclipse.jetty.server;
+  requires org.eclipse.jetty.util;
 
   exports dev.backstop.drill;
 

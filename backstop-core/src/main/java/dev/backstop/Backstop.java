@@ -335,8 +335,7 @@ public final class Backstop {
      * default is {@link Group.Builder#maximumSize(long) the group's}.
      */
     public Builder maximumSize(long maximumSize) {
-      Group.builder(k -> k).maximumSize(maximumSize);
-      this.maximumSize = maximumSize;
+      this.maximumSize = Group.Builder.checkMaximumSize(maximumSize);
       return this;
     }
 
@@ -346,8 +345,7 @@ public final class Backstop {
      * left to remember if this is longer than its window.
      */
     public Builder expireAfterAccess(Duration expireAfterAccess) {
-      Group.builder(k -> k).expireAfterAccess(expireAfterAccess);
-      this.expireAfterAccess = expireAfterAccess;
+      this.expireAfterAccess = Durations.positive("expireAfterAccess", expireAfterAccess);
       return this;
     }
 
@@ -366,8 +364,8 @@ public final class Backstop {
 
     /**
      * Receives what every operation's breaker does: each call, whatever {@link CircuitBreaker}
-     * guards it, the state changes of breakers that report them ({@link SreBreaker}s made by the
-     * default factory), and the removal of operations from the group. {@link BreakerListener#NONE}
+     * guards it, the state changes of every {@link SreBreaker} (unless its factory gave it a
+     * listener of its own), and the removal of operations from the group. {@link BreakerListener#NONE}
      * by default.
      */
     public Builder listener(BreakerListener listener) {
@@ -393,22 +391,22 @@ public final class Backstop {
       Group.Builder<CircuitBreaker> group =
           Group.builder(
               operation -> {
-                Notifier notifier = l == BreakerListener.NONE ? null : new Notifier(l, operation);
-                CircuitBreaker breaker;
-                if (make == null) {
-                  SreBreaker.Builder b = SreBreaker.builder().name(operation).ticker(t);
-                  if (notifier != null) {
-                    b.listener(new Reported.States(notifier));
-                  }
-                  breaker = b.build();
-                } else {
-                  breaker = make.apply(operation);
-                  if (breaker == null) {
-                    throw new NullPointerException(
-                        "breakers returned null for operation " + operation);
-                  }
+                CircuitBreaker breaker =
+                    make == null
+                        ? SreBreaker.builder().name(operation).ticker(t).build()
+                        : make.apply(operation);
+                if (breaker == null) {
+                  throw new NullPointerException(
+                      "breakers returned null for operation " + operation);
                 }
-                return notifier == null ? breaker : new Reported(breaker, notifier);
+                if (l == BreakerListener.NONE) {
+                  return breaker;
+                }
+                Notifier notifier = new Notifier(l, operation);
+                if (breaker instanceof SreBreaker sre) {
+                  sre.reportTo(notifier);
+                }
+                return new Reported(breaker, notifier);
               });
       group.ticker(t);
       if (maximumSize != null) {

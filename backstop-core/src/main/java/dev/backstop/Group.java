@@ -2,7 +2,6 @@ package dev.backstop;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -21,7 +20,9 @@ import java.util.function.Function;
  * maximumSize} keys (10 000 by default) and drops a key that has not been used for {@link
  * Builder#expireAfterAccess(Duration) expireAfterAccess} (10 minutes by default, far longer than a
  * breaker's window, so an expired breaker had nothing left to remember). When the size bound is
- * exceeded, the keys used least recently are dropped first.
+ * exceeded, keys never used again since their first use go first, and among those the least
+ * recently used; a key that comes back soon after it was dropped counts as used again, so a flood
+ * of keys used once cannot push out a key in steady use.
  *
  * <p>Both bounds are enforced when a new key is inserted, since nothing else makes the group grow:
  * the size never stays above the bound, and an idle key is dropped by the first insertion at
@@ -48,9 +49,20 @@ public final class Group<T> {
    * when half the expiry time has passed since the last sweep. It is a second-chance clock: an
    * entry used since the last sweep has its flag cleared and its stamp set to now; an unused
    * entry whose stamp is older than the expiry is removed. If the map is still over the bound,
-   * the entries with the oldest stamps (unused ones first) are removed until it is at 90 % of the
-   * bound, so a flood of new keys costs an amortised O(log n) per key rather than a sweep each.
-   * Nothing grows without an insertion, so sweeping only after insertions keeps memory bounded.
+   * the first entries in the order (unknown first, then unused, then oldest stamp) are removed
+   * until it is at 90 % of the bound, so a flood of new keys costs an amortised O(log n) per key
+   * rather than a sweep each. Nothing grows without an insertion, so sweeping only after
+   * insertions keeps memory bounded.
+   *
+   * Known keys. An entry is known for the next 2 × maximumSize drops after a sweep has seen it
+   * used, or after its key came back soon after it was dropped for size (Dropped: a
+   * two-generation Bloom filter of the last maximumSize to 2 × maximumSize keys dropped, 2 bytes
+   * per key of capacity). A key used once per thousand one-off keys is dropped once, comes back
+   * known and stays known as long as it keeps being used, while one-off keys never come back, so
+   * they are the ones that go (Caffeine's TinyLFU admission makes the same bet with a frequency
+   * sketch); the few one-off keys the filter mistakes for returning ones are known only for a
+   * while. The filter is written under the lock and read at insertion; a racing read may miss a
+   * key dropped at that moment, which only delays its protection.
    *
    * Races on purpose. An entry can be removed while a thread that has just got it still uses it:
    * that thread finishes with an instance the group no longer holds, and the next get() creates a
@@ -68,6 +80,9 @@ public final class Group<T> {
   private final Ticker ticker;
   private final BiConsumer<? super String, ? super T> onRemoval;
   private final ReentrantLock sweeping = new ReentrantLock();
+  private final Dropped dropped;
+  /** How many keys sweeps have dropped for size; written under the lock. */
+  private volatile long drops;
   private volatile long lastSweep;
 
   private Group(Builder<T> builder) {
@@ -76,6 +91,7 @@ public final class Group<T> {
     this.expiryNanos = builder.expireAfterAccess.toNanos();
     this.ticker = builder.ticker;
     this.onRemoval = builder.onRemoval;
+    this.dropped = new Dropped(maximumSize);
     this.lastSweep = ticker.read();
   }
 
@@ -146,7 +162,8 @@ public final class Group<T> {
               if (value == null) {
                 throw new NullPointerException("factory returned null for key " + k);
               }
-              return new Entry<>(value, ticker.read());
+              long knownUntil = dropped.contains(k) ? drops + 2 * maximumSize : -1;
+              return new Entry<>(value, ticker.read(), knownUntil);
             });
     maintain();
     return entry.value;
@@ -178,6 +195,7 @@ public final class Group<T> {
         entry.used = false;
         entry.stamp = now;
         entry.recent = true;
+        entry.knownUntil = drops + 2 * maximumSize;
       } else {
         entry.recent = false;
       }
@@ -189,25 +207,42 @@ public final class Group<T> {
     }
     if (live.size() > maximumSize) {
       long target = maximumSize - maximumSize / 10;
+      long dropsNow = drops;
       live.sort(
-          Comparator.comparing((Map.Entry<String, Entry<T>> e) -> e.getValue().recent)
-              .thenComparingLong(e -> e.getValue().stamp - now));
+          (a, b) -> {
+            Entry<T> x = a.getValue();
+            Entry<T> y = b.getValue();
+            boolean xKnown = x.knownUntil > dropsNow;
+            boolean yKnown = y.knownUntil > dropsNow;
+            if (xKnown != yKnown) {
+              return xKnown ? 1 : -1;
+            }
+            if (x.recent != y.recent) {
+              return x.recent ? 1 : -1;
+            }
+            return Long.compare(x.stamp - now, y.stamp - now);
+          });
       for (int i = 0; i < live.size() - target; i++) {
-        remove(live.get(i).getKey(), live.get(i).getValue());
+        if (remove(live.get(i).getKey(), live.get(i).getValue())) {
+          dropped.add(live.get(i).getKey());
+          drops++;
+        }
       }
     }
     lastSweep = now;
   }
 
-  private void remove(String key, Entry<T> entry) {
-    if (map.remove(key, entry)) {
-      try {
-        onRemoval.accept(key, entry.value);
-      } catch (RuntimeException e) {
-        System.getLogger(Group.class.getName())
-            .log(System.Logger.Level.WARNING, "removal listener threw for key " + key, e);
-      }
+  private boolean remove(String key, Entry<T> entry) {
+    if (!map.remove(key, entry)) {
+      return false;
     }
+    try {
+      onRemoval.accept(key, entry.value);
+    } catch (RuntimeException e) {
+      System.getLogger(Group.class.getName())
+          .log(System.Logger.Level.WARNING, "removal listener threw for key " + key, e);
+    }
+    return true;
   }
 
   private static final class Entry<T> {
@@ -218,10 +253,18 @@ public final class Group<T> {
     long stamp;
     /** Whether the last sweep saw the entry used; only the sweeping thread touches it. */
     boolean recent;
+    /**
+     * The entry is known to be in use until the group has dropped this many keys for size: set
+     * when the key comes back soon after it was dropped, or when a sweep sees it used, to the
+     * drops so far plus twice the maximum size. Set at creation, then only by the sweeping
+     * thread.
+     */
+    long knownUntil;
 
-    Entry(T value, long created) {
+    Entry(T value, long created, long knownUntil) {
       this.value = value;
       this.stamp = created;
+      this.knownUntil = knownUntil;
     }
   }
 
@@ -244,11 +287,16 @@ public final class Group<T> {
 
     /** The most keys the group holds, >= 1; 10 000 by default. */
     public Builder<T> maximumSize(long maximumSize) {
+      this.maximumSize = checkMaximumSize(maximumSize);
+      return this;
+    }
+
+    /** Returns {@code maximumSize} if it is >= 1; the check of every builder that takes it. */
+    static long checkMaximumSize(long maximumSize) {
       if (maximumSize < 1) {
         throw new IllegalArgumentException("maximumSize must be >= 1, was " + maximumSize);
       }
-      this.maximumSize = maximumSize;
-      return this;
+      return maximumSize;
     }
 
     /** How long a key may go unused before it is dropped, > 0; 10 minutes by default. */

@@ -68,23 +68,4 @@ final class Reported implements CircuitBreaker {
   public String toString() {
     return breaker.toString();
   }
-
-  /** Passes a breaker's own state changes to the notifier of its operation, and nothing else. */
-  static final class States implements BreakerListener {
-    private final Notifier notifier;
-
-    States(Notifier notifier) {
-      this.notifier = notifier;
-    }
-
-    @Override
-    public void stateChanged(String operation, Snapshot snapshot) {
-      notifier.stateChanged(snapshot);
-    }
-
-    @Override
-    public String toString() {
-      return "state changes of a Backstop's listener";
-    }
-  }
 }

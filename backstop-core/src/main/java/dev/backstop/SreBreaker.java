@@ -3,137 +3,152 @@ package dev.backstop;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.DoubleSupplier;
 
 /**
  * The default {@link CircuitBreaker}: Google SRE client-side adaptive throttling.
  *
- * <p>The breaker counts, over a rolling window, the requests it let through ({@code requests})
- * and those the backend accepted ({@code accepts}). While {@code requests} is below a minimum, or
- * below {@code K × accepts} with {@code K = 1 / success}, every request goes ahead and the state is
- * {@link State#CLOSED}. Otherwise the state is {@link State#OPEN} and each new request is rejected
- * with probability {@code max(0, (requests − K × accepts) / (requests + 1))}. The backend thus
- * keeps receiving about {@code K} times what it accepts, enough to notice when it recovers, while
- * the rest is shed at the client at no cost to the backend.
+ * <p>The breaker counts, over a rolling window, the requests it let through and those it rejected
+ * ({@code requests}) and those the backend accepted ({@code accepts}). While {@code requests} is
+ * below a minimum, or below {@code K × accepts} with {@code K = 1 / success}, every request goes
+ * ahead and the state is {@link State#CLOSED}. Otherwise the state is {@link State#OPEN} and each
+ * new request is rejected with probability {@code max(0, (requests − K × accepts) / (requests +
+ * 1))}. Because local rejections count as requests the backend did not accept, the backend keeps
+ * receiving about {@code K} times what it accepts, enough to notice when it recovers, while the
+ * rest is shed at the client at no cost to the backend.
  *
  * <h2>Beyond the original design</h2>
  *
  * <p>The defaults add three refinements, each a builder option, that make the breaker notice a
- * dead backend within a fraction of the window and recover within seconds; {@link #original()}
- * turns all three off. The rule itself never changes; only which counts feed it, and when.
+ * dead backend within a few requests and recover within seconds, without ever sending an
+ * overloaded backend more than the rule allows; {@link #original()} turns all three off. The rule
+ * itself never changes; only which counts feed it, and when.
  *
  * <ul>
- *   <li>{@link Builder#recent(int) recent}: once the current bucket has seen requests fail and
- *       none accepted, the current bucket and the newest {@code recent} whole buckets are judged
- *       on their own as well, with a proportionally smaller minimum, and the larger rejection
- *       probability wins. The original notices a dead backend only after about 40 % of the whole
- *       window has failed. Gating on a failing current bucket keeps random failures in a few
- *       small buckets from tripping the breaker.
- *   <li>{@link Builder#forgive(boolean) forgive}: local rejections count as failed requests, as in
- *       the original, so a dead backend is shed almost entirely and an overloaded one receives
- *       about {@code K} times what it accepts. But once the backend has been starved (open, and
- *       not a single accept in the recent window), the first request it accepts forgives all
- *       rejections made so far: they said nothing about the backend. The original keeps counting
- *       them until they leave the window, so after an outage admission grows by only about a
- *       factor {@code K} per window.
- *   <li>{@link Builder#probe(Duration) probe}: while rejecting, at least one request per probe
- *       interval goes ahead, so that a recovered backend is noticed within that interval at any
- *       request rate.
+ *   <li>{@link Builder#recent(int) recent}: the failures since the last accept are judged on their
+ *       own, by the same rule with no accept, once there are so many in a row that a backend
+ *       meeting the {@code success} share would rarely produce such a run among the window's
+ *       requests (and at least {@code recent} of them). The original notices a dead backend only
+ *       once about 40 % of the whole window has failed, and never when the window holds fewer than
+ *       {@code request} requests, as with a client sending a few requests per second.
+ *   <li>{@link Builder#probe(Duration) probe}: while rejecting a backend that seems dead (no accept
+ *       in the window, or a run of failures as above that has lasted a tenth of the window), at
+ *       least one request per probe interval goes ahead, so that a recovered backend is noticed
+ *       within that interval at any rate; a younger dead spell is probed again after as long as it
+ *       has lasted.
+ *   <li>{@link Builder#forgive(boolean) forgive}: a success that follows a dead spell (or ends a
+ *       run of successes unlikely at the {@code success} share) lets the next request through at
+ *       once, and so on while the backend keeps accepting; once it has accepted a run that is too
+ *       long to be chance, spread over a tenth of the window, every local rejection made so far is
+ *       forgiven: they said nothing about the backend. The original keeps counting them until they
+ *       leave the window, so after an outage admission grows by only about a factor {@code K} per
+ *       window. An overloaded backend fails as soon as its burst is spent, so it never sustains
+ *       such a run and its rejections keep counting, as in the original.
  * </ul>
  *
  * <p>Instances are thread-safe; {@link #allow()}, {@link #markSuccess()}, {@link #markFailed()}
- * and {@link #markRejected()} take no lock and allocate nothing.
+ * and {@link #markRejected()} take no lock and allocate nothing (except one small frame per
+ * bucket, when a bucket ends).
  */
 public final class SreBreaker implements CircuitBreaker {
 
   /*
    * How it works.
    *
-   * Counts. Every outcome is added to one cumulative LongAdder, `outcomes`, that packs two
-   * counters in a long: requests in the high 32 bits and accepts in the low 32 bits. markSuccess
-   * adds (1 << 32) + 1, markFailed adds 1 << 32, so a mark is a single striped add that does not
-   * read the clock and never contends on one hot word. Local rejections go to a second adder,
-   * `rejections` (with forgive on), or count as failed requests in `outcomes` (with forgive off,
-   * exactly the original). The window's counts are differences of cumulative values: "outcomes
-   * now minus outcomes when the window's oldest bucket began". Differences are taken modulo 2^64,
-   * so the packed halves stay exact across wrap-around as long as one window sees fewer than 2^32
-   * requests, and nothing is ever reset, so no concurrent add can be lost.
+   * Window. Counts live in a Window (requests and accepts packed in one striped adder, local
+   * rejections in another, frames of bucket starts); see its comment. Every mark and every
+   * decision passes the time, read from the ticker, so an outcome reported long after its
+   * request counts in the bucket of the moment it was reported.
    *
-   * Window. The window is `bucket` buckets of window/bucket nanoseconds. An immutable Frame holds
-   * the end of the current bucket and the cumulative values at the start of each of the last
-   * `bucket` buckets (index 0: the current one). allow() reads the ticker once; when the current
-   * bucket has ended, the thread that sees it builds the next Frame (shifting the marks by the
-   * number of buckets that passed, so an idle gap longer than the window leaves an empty window)
-   * and publishes it with a CAS. Losers of that race use the winner's frame. That is the only
-   * allocation, once per bucket, not per call. Marks that land between a bucket's end and the
-   * rotation count in the older bucket, an error of one thread's scheduling delay.
+   * Decision cache. Reading the sums means reading counter cells that other threads write, so on
+   * several cores every call would pull other cores' cache lines. allow() therefore reuses the
+   * last decision while it is younger than 1 ms (or a bucket, if shorter): a plain double
+   * published by the volatile write of the time it was made. A decision is never reused at the
+   * very time it was made, so a ticker that does not move (a test's) always gets a fresh one.
+   * original() turns the cache off: it decides afresh on every call, exactly as the original
+   * design. state(), snapshot() and toString() always decide afresh.
    *
-   * Decision cache. Reading the sums means reading counter cells that other threads write, so
-   * on several cores every call would pull other cores' cache lines. allow() therefore reuses the
-   * last decision (the probability, or closed) while it is younger than 1 ms (or a bucket, if
-   * shorter): a plain double published by the volatile write of the time it was made. A thread
-   * that finds it older recomputes it; two threads may both recompute, and either result is a
-   * decision made within the last millisecond. A decision is never reused at the very time it
-   * was made, so a ticker that does not move (a test's) always gets a fresh one. Hot calls thus
-   * read the clock, one volatile long and one double that change at most every millisecond, and
-   * write only their own counter cell. Bucket rotation, the starved flag and state-change events
-   * happen on recomputation, so they lag by at most that millisecond too.
+   * Decision. The whole window is judged as in the original, every unforgiven local rejection
+   * counting as a request that was not accepted. With `recent` on, the failure run is judged too:
+   * `failRun` counts the failures since the last accept (markFailed adds one, markSuccess resets
+   * it to zero only when it is not already zero, so the healthy path only reads it). A run of n
+   * failures is significant when the window's requests R, each a chance to start one, would
+   * produce it with probability at most 10 % if the backend failed a share 1 − success:
+   * R · (1 − success)^n ≤ 10 %, and n ≥ recent. A significant run is judged with the rule as
+   * requests = n + the rejections made since the run began (at most those in the window),
+   * accepts = 0, minimum = the threshold; the larger probability wins. After an idle gap (a
+   * window with no request at all) an old run is dropped. The draw is a parameter of the decision
+   * (allow(double)) so tests can pin it.
    *
-   * Decision. When recomputing, allow() reads the sums of the adders (a few cells on a few cores) and judges the
-   * whole window. With `recent`, and only while the current bucket has failures and no accepts
-   * (or the breaker is starved), it also judges the newest `recent` whole buckets plus the current
-   * one, with a minimum of request * recent / bucket; the larger probability wins. Judging the
-   * recent window only then is what keeps 30 % random failures in 15-request buckets from
-   * rejecting: they rarely empty a bucket of accepts, while a dead backend does within a few
-   * requests. The decision takes the uniform draw as a parameter (allow(double)) so tests can
-   * pin it; production draws from the builder's random source (ThreadLocalRandom by default),
-   * and only when the probability is positive.
+   * Dead spell. A significant run that has also lasted a tenth of the window is a dead spell;
+   * a shorter one is a burst of failures such as an overloaded backend produces when its token
+   * bucket runs dry, judged like any run but not taken as death: it opens no probe and starts no
+   * chain.
    *
-   * Forgiveness. `forgiven` is the cumulative rejection count at the last moment the backend
-   * accepted a request after a starved spell; rejections before it are not counted. `starved` is
-   * set by allow() when it finds the breaker open and the recent window (the whole window if
-   * `recent` is 0) without a single accept, and cleared by the next markSuccess, which then moves
-   * `forgiven` to the current count. In an overload the backend keeps accepting some requests,
-   * so `starved` is never set and rejections keep counting, as in the original: that holds the
-   * load sent to an overloaded backend near K times its capacity. Until the breaker is starved,
-   * the recent window counts no rejections at all, so that it cannot feed on its own rejections.
-   * markSuccess only reads `starved` (a volatile read of a rarely written field) on the healthy
-   * path.
+   * Probe. While rejecting a backend that seems dead (no accept in the window, a dead spell, or a
+   * chain), the probe slot lets one request through per interval: the probe option, or for a
+   * significant run younger than that, the run's age (at least a tenth of the window), so that a
+   * short dead spell (an exhausted quota) is retried within its second. The slot is claimed with a CAS; a request that
+   * the draw admits while rejecting pushes the next probe back (a plain write: a lost update only
+   * moves a probe by less than an interval).
    *
-   * Races on purpose. The sums are not atomic snapshots: a mark that lands while allow() sums
-   * may or may not be seen, which moves the probability by at most one request's worth. Two
-   * threads may both set `starved` or both forgive; forgiving is monotonic (the larger count
-   * wins), so the outcome is the same. The probe slot is claimed with a CAS, so one request per
-   * interval is let through however many threads race for it; a request that
-   * the draw admits while rejecting pushes the next probe back by a plain write, racy on purpose:
-   * a lost update only moves a probe by less than an interval. State-change events use a CAS on
-   * `reported` so each transition is reported once.
+   * Chain and forgiveness. markSuccess, while the breaker is open, counts the successes since the
+   * last failure (`okRun`). A success starts a chain when the backend seemed dead (no accept in
+   * the window, a dead spell just ended, or one ended within the last window), or when okRun
+   * reaches R · success^n ≤ 50 % (at least 3) over at least a tenth of the window (a backend that
+   * is failing no more: the end of a partial outage or of a ramp). During a chain every success
+   * opens the probe slot at once, so the next request goes through; a failure ends the chain. A chain that
+   * reaches the success threshold, R · success^n ≤ 1 % and n ≥ 3, over at least a tenth of the
+   * window forgives every rejection made so far: `forgiven` moves to the current count, and the
+   * rule counts only rejections after it. An overloaded backend cannot sustain such a chain: it
+   * fails as soon as its burst is spent, at the cost of one request.
+   *
+   * Races on purpose. The sums are not atomic snapshots: a mark that lands while a decision sums
+   * may or may not be seen, which moves the probability by at most one request's worth. The run
+   * and chain counters are heuristics: a success and a failure racing may leave either count, and
+   * a reset may lose a concurrent increment; either way the error is one request. Forgiving is
+   * monotonic (the larger count wins). `forgiven` is read before the rejection sum, so a
+   * forgiveness in between can only make the count smaller, and counts are clamped at zero.
+   *
+   * Events. A decision whose state differs from the last reported one marks the breaker dirty
+   * and tries to become the single emitter (a CAS on `emitting`). The emitter takes a fresh
+   * snapshot and reports it if its state differs from the last reported, until they agree; after
+   * letting go it looks again if another decision marked the breaker dirty meanwhile. A listener
+   * thus sees states alternate, one event at a time, and the last event it sees is the
+   * breaker's state when things settled.
    */
 
-  private static final long ACCEPT = 1L;
-  private static final long REQUEST = 1L << 32;
-  private static final long LOW = 0xFFFF_FFFFL;
   private static final double CLOSED = -1;
   /** How long allow() reuses a decision before it reads the counts again. */
   private static final long REFRESH_NANOS = 1_000_000;
+  /** A run of failures is significant below this chance (10 %) among the window's requests. */
+  private static final double LOG_RUN_CHANCE = Math.log(0.1);
+  /** A run of successes (a chain) forgives below this chance (1 %) among them. */
+  private static final double LOG_CHAIN_CHANCE = Math.log(0.01);
+  /** A run of successes starts a chain below this chance (50 %) among them. */
+  private static final double LOG_START_CHANCE = Math.log(0.5);
+  /** The fewest successes in a row that can start a chain or forgive. */
+  private static final long MIN_CHAIN = 3;
   private static final NotAllowedException UNNAMED = new NotAllowedException(null);
 
-  private static final VarHandle FRAME;
   private static final VarHandle NEXT_PROBE;
   private static final VarHandle FORGIVEN;
-  private static final VarHandle REPORTED;
+  private static final VarHandle FAIL_RUN;
+  private static final VarHandle OK_RUN;
+  private static final VarHandle CHAIN_COUNT;
+  private static final VarHandle EMITTING;
 
   static {
     try {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
-      FRAME = lookup.findVarHandle(SreBreaker.class, "frame", Frame.class);
       NEXT_PROBE = lookup.findVarHandle(SreBreaker.class, "nextProbe", long.class);
       FORGIVEN = lookup.findVarHandle(SreBreaker.class, "forgiven", long.class);
-      REPORTED = lookup.findVarHandle(SreBreaker.class, "reported", State.class);
+      FAIL_RUN = lookup.findVarHandle(SreBreaker.class, "failRun", long.class);
+      OK_RUN = lookup.findVarHandle(SreBreaker.class, "okRun", long.class);
+      CHAIN_COUNT = lookup.findVarHandle(SreBreaker.class, "chainCount", long.class);
+      EMITTING = lookup.findVarHandle(SreBreaker.class, "emitting", boolean.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -141,43 +156,65 @@ public final class SreBreaker implements CircuitBreaker {
 
   private final double k;
   private final long request;
-  private final long recentRequest;
-  private final int buckets;
   private final int recent;
-  private final long bucketNanos;
+  private final long windowNanos;
+  private final long tickNanos;
   private final long probeNanos;
   private final boolean forgive;
+  private final long refreshNanos;
+  private final double logFail;
+  private final double logOk;
   private final Ticker ticker;
   private final DoubleSupplier random;
   private final String name;
-  private final Notifier notifier;
+  /** Set at construction, or by {@link #reportTo} before the breaker is published. */
+  private Notifier notifier;
   private final NotAllowedException rejection;
   private final Settings settings;
+  private final Window window;
 
-  private final LongAdder outcomes = new LongAdder();
-  private final LongAdder rejections = new LongAdder();
-
-  private final long refreshNanos;
-
-  private volatile Frame frame;
   /** The last decision, published by the volatile write of {@link #decidedAt} that follows it. */
   private double decided;
   private volatile long decidedAt;
+
+  // What the last decision saw, for the marks and the probe; each written only when it changes.
+  private volatile boolean open;
+  private volatile boolean starved;
+  private volatile boolean dead;
+  private volatile long failThreshold = Long.MAX_VALUE;
+  private volatile long okThreshold = MIN_CHAIN;
+  private volatile long startThreshold = MIN_CHAIN;
+  private volatile long probeInterval;
+
   private volatile long nextProbe;
   private volatile long forgiven;
-  private volatile boolean starved;
+  private volatile long failRun;
+  private volatile long runStart;
+  private volatile long runStartRejections;
+  private volatile long lastDead;
+  private volatile long okRun;
+  private volatile long okRunStart;
+  private volatile boolean chain;
+  private volatile long chainStart;
+  private volatile long chainCount;
+
   private volatile State reported = State.CLOSED;
+  private volatile boolean dirty;
+  private volatile boolean emitting;
 
   private SreBreaker(Builder builder) {
     this.settings = builder.settings();
     this.k = 1 / builder.success;
     this.request = builder.request;
-    this.buckets = builder.bucket;
     this.recent = builder.recent;
-    this.recentRequest = recent == 0 ? 0 : ceilDiv(request * recent, buckets);
-    this.bucketNanos = builder.window.toNanos() / builder.bucket;
+    this.windowNanos = builder.window.toNanos();
+    long bucketNanos = windowNanos / builder.bucket;
+    this.tickNanos = Math.max(1, windowNanos / 10);
     this.probeNanos = builder.probe.toNanos();
     this.forgive = builder.forgive;
+    this.refreshNanos = builder.exact ? 0 : Math.min(REFRESH_NANOS, bucketNanos);
+    this.logFail = Math.log(1 - builder.success);
+    this.logOk = Math.log(Math.min(builder.success, 0.99));
     this.ticker = builder.ticker;
     this.random = builder.random;
     this.name = builder.name;
@@ -185,9 +222,10 @@ public final class SreBreaker implements CircuitBreaker {
         builder.listener == BreakerListener.NONE ? null : new Notifier(builder.listener, name);
     this.rejection = name == null ? UNNAMED : new NotAllowedException(name);
     long now = ticker.read();
-    this.frame = new Frame(now + bucketNanos, new long[buckets], new long[buckets]);
+    this.window = new Window(builder.bucket, bucketNanos, now);
     this.nextProbe = now;
-    this.refreshNanos = Math.min(REFRESH_NANOS, bucketNanos);
+    this.probeInterval = probeNanos;
+    this.lastDead = now - 2 * windowNanos;
     this.decidedAt = now - refreshNanos;
   }
 
@@ -202,12 +240,16 @@ public final class SreBreaker implements CircuitBreaker {
   }
 
   /**
-   * Returns a builder set to the original SRE design: the whole window only, no probe, and local
-   * rejections counted as failures until they leave the window. Use it to reproduce the behaviour
-   * of the original middleware exactly, for example while migrating from it.
+   * Returns a builder set to the original SRE design: the whole window only ({@code recent} 0),
+   * no probe, and local rejections counted as failures until they leave the window ({@code
+   * forgive} off). A breaker built from it decides afresh on every call, exactly as the original
+   * middleware does, whatever options are changed after; use it to reproduce that behaviour, for
+   * example while migrating from it.
    */
   public static Builder original() {
-    return new Builder().recent(0).probe(Duration.ZERO).forgive(false);
+    Builder b = new Builder().recent(0).probe(Duration.ZERO).forgive(false);
+    b.exact = true;
+    return b;
   }
 
   @Override
@@ -228,66 +270,81 @@ public final class SreBreaker implements CircuitBreaker {
    * while it is younger than {@link #refreshNanos}, else a fresh one.
    */
   private double decision(long now) {
-    long age = now - decidedAt;
-    if (age > 0 && age < refreshNanos) {
-      return decided;
+    if (refreshNanos > 0) {
+      long age = now - decidedAt;
+      if (age > 0 && age < refreshNanos) {
+        return decided;
+      }
     }
-    double p = probability(now);
-    decided = p;
-    decidedAt = now;
+    double p = evaluate(now, null);
+    if (refreshNanos > 0) {
+      decided = p;
+      decidedAt = now;
+    }
+    if (notifier != null && (p == CLOSED ? State.CLOSED : State.OPEN) != reported) {
+      dirty = true;
+      emit();
+    }
     return p;
   }
 
-  /**
-   * The decision: reject if and only if {@code draw < probability}, unless the probe slot is free.
-   */
+  /** Rejects if and only if {@code draw < probability}, unless the probe slot is free. */
   private void admit(long now, double probability, double draw) {
     if (draw < probability) {
       if (!claimProbe(now)) {
-        if (notifier != null) {
-          notifier.rejected();
-        }
         throw rejection;
       }
     } else if (probability > 0 && probeNanos > 0) {
       deferProbe(now);
     }
-    if (notifier != null) {
-      notifier.allowed();
-    }
   }
 
   @Override
   public void markSuccess() {
-    outcomes.add(REQUEST | ACCEPT);
-    if (starved) {
-      forgive();
+    long now = ticker.read();
+    window.success(now);
+    boolean endedDeadRun = false;
+    if (recent > 0) {
+      long run = failRun;
+      if (run != 0) {
+        endedDeadRun = run >= failThreshold && now - runStart >= tickNanos;
+        if (endedDeadRun) {
+          lastDead = now;
+        }
+        failRun = 0;
+      }
     }
-    if (notifier != null) {
-      notifier.success();
+    if (forgive && (open || chain)) {
+      succeededWhileOpen(now, endedDeadRun);
     }
   }
 
   @Override
   public void markFailed() {
-    outcomes.add(REQUEST);
-    if (notifier != null) {
-      notifier.failure();
+    long now = ticker.read();
+    window.failure(now);
+    if (recent > 0 && (long) FAIL_RUN.getAndAdd(this, 1L) == 0) {
+      runStart = now;
+      runStartRejections = window.rejections();
+    }
+    if (forgive) {
+      if (okRun != 0) {
+        okRun = 0;
+      }
+      if (chain) {
+        chain = false;
+      }
     }
   }
 
   /**
-   * Records a local rejection. With {@link Builder#forgive(boolean) forgive} off it counts as a
-   * failed request, as in the original design; with it on it counts the same way until the
-   * backend accepts a request again after accepting none.
+   * Records a local rejection. It counts as a request the backend did not accept, as in the
+   * original design, until it leaves the window or, with {@link Builder#forgive(boolean)
+   * forgive}, is forgiven.
    */
   @Override
   public void markRejected() {
-    if (forgive) {
-      rejections.increment();
-    } else {
-      outcomes.add(REQUEST);
-    }
+    window.rejection(ticker.read());
   }
 
   /** Returns {@link State#OPEN} if the rejection rule is in force now, else {@link State#CLOSED}. */
@@ -297,7 +354,13 @@ public final class SreBreaker implements CircuitBreaker {
 
   /** Returns the counts of the whole window and the decision they lead to, now. */
   public Snapshot snapshot() {
-    return snapshotAt(currentFrame(ticker.read()));
+    long[] counts = new long[2];
+    double p = evaluate(ticker.read(), counts);
+    return new Snapshot(
+        counts[0],
+        Math.min(counts[1], counts[0]),
+        Math.max(p, 0),
+        p == CLOSED ? State.CLOSED : State.OPEN);
   }
 
   /** Returns the settings this breaker was built with. */
@@ -323,106 +386,142 @@ public final class SreBreaker implements CircuitBreaker {
   }
 
   /**
-   * Returns the rejection probability now, or {@link #CLOSED}, for allow(); also maintains the
-   * starved flag and reports state changes.
+   * Returns the shortest run of failures that is significant among {@code requests} chances:
+   * {@code requests × (1 − success)^n ≤ 10 %}, and at least {@code recent}.
    */
-  private double probability(long now) {
-    Frame f = currentFrame(now);
-    long cum = outcomes.sum();
-    double p = probabilityIn(f, cum, rejected(), forgivenAt());
-    if (forgive && p != CLOSED && !starved && ((cum - f.outcomes[newest()]) & LOW) == 0) {
-      starved = true;
+  long failThreshold(long requests) {
+    return failThreshold(Math.log(Math.max(1, requests)));
+  }
+
+  /**
+   * Returns the shortest run of successes that forgives among {@code requests} chances: {@code
+   * requests × success^n ≤ 1 %}, and at least 3.
+   */
+  long okThreshold(long requests) {
+    return successRun(LOG_CHAIN_CHANCE, Math.log(Math.max(1, requests)));
+  }
+
+  private long failThreshold(double logRequests) {
+    return Math.max(recent, (long) Math.ceil((LOG_RUN_CHANCE - logRequests) / logFail));
+  }
+
+  private long successRun(double logChance, double logRequests) {
+    return Math.max(MIN_CHAIN, (long) Math.ceil((logChance - logRequests) / logOk));
+  }
+
+  /**
+   * Returns the rejection probability now, or {@link #CLOSED}, and records what it saw for the
+   * marks and the probe. If {@code counts} is given, stores the whole window's requests (with the
+   * counted rejections) and accepts in it.
+   */
+  private double evaluate(long now, long[] counts) {
+    Window.Frame f = window.current(now);
+    // Read the forgiveness point before the rejections it forgives: a forgiveness in between can
+    // then only make the count smaller, never negative.
+    long forgivenAt = forgive ? forgiven : 0;
+    long packed = Window.inWindow(f, window.outcomes());
+    long rejections = window.rejections();
+    long requests = Window.requests(packed);
+    long accepts = Window.accepts(packed);
+    long rejected = Window.rejectionsInWindow(f, rejections, forgivenAt);
+    if (counts != null) {
+      counts[0] = requests + rejected;
+      counts[1] = accepts;
     }
-    if (notifier != null) {
-      State state = p == CLOSED ? State.CLOSED : State.OPEN;
-      State seen = reported;
-      if (seen != state && REPORTED.compareAndSet(this, seen, state)) {
-        notifier.stateChanged(snapshotAt(f));
+    double p = judge(requests + rejected, accepts, request, k);
+    boolean isDead = false;
+    long interval = probeNanos;
+    double logRequests = Math.log(Math.max(1, requests));
+    if (recent > 0) {
+      long run = failRun;
+      if (run != 0 && requests == 0 && rejected == 0) {
+        // An idle gap longer than the window: start afresh, like a new breaker.
+        FAIL_RUN.compareAndSet(this, run, 0L);
+        run = 0;
+      }
+      long threshold = failThreshold(logRequests);
+      if (failThreshold != threshold) {
+        failThreshold = threshold;
+      }
+      if (run >= threshold) {
+        long since = Math.max(0, rejections - Math.max(runStartRejections, forgivenAt));
+        p = Math.max(p, judge(run + Math.min(rejected, since), 0, threshold, k));
+        long age = now - runStart;
+        if (accepts > 0 && age < probeNanos) {
+          interval = Math.max(tickNanos, age);
+        }
+        // A dead spell, rather than a burst of failures from an overloaded backend: the run has
+        // also lasted a tenth of the window.
+        if (age >= tickNanos) {
+          isDead = true;
+          if (now - lastDead > tickNanos) {
+            lastDead = now;
+          }
+        }
       }
     }
-    return p;
-  }
-
-  /** The cumulative count of rejections that may count as failures; 0 without forgive. */
-  private long rejected() {
-    return forgive ? rejections.sum() : 0;
-  }
-
-  /** The cumulative rejection count up to which rejections are forgiven; 0 without forgive. */
-  private long forgivenAt() {
-    return forgive ? forgiven : 0;
-  }
-
-  /** The larger of the whole window's and the recent window's probabilities, or CLOSED. */
-  private double probabilityIn(Frame f, long cum, long rejected, long forgivenAt) {
-    int oldest = buckets - 1;
-    double p =
-        judge(
-            requests(cum, f, oldest) + counted(rejected, f, oldest, forgivenAt),
-            accepts(cum, f, oldest),
-            request,
-            k);
-    if (recent > 0 && (starved || failing(cum, f))) {
-      long counted = starved ? counted(rejected, f, recent, forgivenAt) : 0;
-      p = Math.max(
-          p, judge(requests(cum, f, recent) + counted, accepts(cum, f, recent), recentRequest, k));
+    if (forgive) {
+      long threshold = successRun(LOG_CHAIN_CHANCE, logRequests);
+      if (okThreshold != threshold) {
+        okThreshold = threshold;
+      }
+      long start = successRun(LOG_START_CHANCE, logRequests);
+      if (startThreshold != start) {
+        startThreshold = start;
+      }
+    }
+    boolean isStarved = accepts == 0;
+    boolean isOpen = p > 0;
+    if (dead != isDead) {
+      dead = isDead;
+    }
+    if (starved != isStarved) {
+      starved = isStarved;
+    }
+    if (open != isOpen) {
+      open = isOpen;
+    }
+    if (probeInterval != interval) {
+      probeInterval = interval;
     }
     return p;
   }
 
-  /** Whether the current bucket has seen requests fail and none accepted. */
-  private static boolean failing(long cum, Frame f) {
-    long current = cum - f.outcomes[0];
-    return current != 0 && (current & LOW) == 0;
-  }
-
-  /** The index in a frame of the oldest bucket of the window that the starved check looks at. */
-  private int newest() {
-    return recent > 0 ? recent : buckets - 1;
-  }
-
-  private static long requests(long cum, Frame f, int oldest) {
-    return (cum - f.outcomes[oldest]) >>> 32;
-  }
-
-  private static long accepts(long cum, Frame f, int oldest) {
-    return (cum - f.outcomes[oldest]) & LOW;
-  }
-
-  private static long counted(long rejected, Frame f, int oldest, long forgivenAt) {
-    return rejected - Math.max(f.rejections[oldest], forgivenAt);
-  }
-
-  private Snapshot snapshotAt(Frame f) {
-    long cum = outcomes.sum();
-    long rejected = rejected();
-    long forgivenAt = forgivenAt();
-    int oldest = buckets - 1;
-    long total = requests(cum, f, oldest) + counted(rejected, f, oldest, forgivenAt);
-    double p = probabilityIn(f, cum, rejected, forgivenAt);
-    return new Snapshot(
-        total,
-        Math.min(accepts(cum, f, oldest), total),
-        Math.max(p, 0),
-        p == CLOSED ? State.CLOSED : State.OPEN);
-  }
-
-  private Frame currentFrame(long now) {
-    Frame f = frame;
-    if (now - f.end < 0) {
-      return f;
+  /** A success while the breaker rejects: starts or extends a chain, which may forgive. */
+  private void succeededWhileOpen(long now, boolean endedDeadRun) {
+    long ok = (long) OK_RUN.getAndAdd(this, 1L) + 1;
+    if (ok == 1) {
+      okRunStart = now;
     }
-    long passed = (now - f.end) / bucketNanos + 1;
-    Frame next = f.advance(passed, bucketNanos, outcomes.sum(), rejected());
-    return FRAME.compareAndSet(this, f, next) ? next : frame;
+    long threshold = okThreshold;
+    boolean inChain = chain;
+    if (!inChain) {
+      boolean seemedDead =
+          endedDeadRun || starved || dead || now - lastDead < windowNanos;
+      if (seemedDead || (ok >= startThreshold && now - okRunStart >= tickNanos)) {
+        chainStart = now;
+        chainCount = 0;
+        chain = true;
+        inChain = true;
+      }
+    }
+    if (inChain) {
+      long count = (long) CHAIN_COUNT.getAndAdd(this, 1L) + 1;
+      nextProbe = now;
+      if (count >= threshold && now - chainStart >= tickNanos) {
+        forgiveAll();
+        chain = false;
+        okRun = 0;
+      }
+    }
   }
 
   private boolean claimProbe(long now) {
-    if (probeNanos == 0) {
+    if (probeNanos == 0 || !(starved || dead || chain)) {
       return false;
     }
     long at = nextProbe;
-    return now - at >= 0 && NEXT_PROBE.compareAndSet(this, at, now + probeNanos);
+    return now - at >= 0 && NEXT_PROBE.compareAndSet(this, at, now + probeInterval);
   }
 
   /**
@@ -431,15 +530,15 @@ public final class SreBreaker implements CircuitBreaker {
    * that a breaker admitting many requests does not write the field on each.
    */
   private void deferProbe(long now) {
-    long next = now + probeNanos;
-    if (next - nextProbe > probeNanos >> 3) {
+    long interval = probeInterval;
+    long next = now + interval;
+    if (next - nextProbe > interval >> 3) {
       nextProbe = next;
     }
   }
 
-  private void forgive() {
-    starved = false;
-    long count = rejections.sum();
+  private void forgiveAll() {
+    long count = window.rejections();
     long at;
     do {
       at = forgiven;
@@ -449,8 +548,40 @@ public final class SreBreaker implements CircuitBreaker {
     } while (!FORGIVEN.compareAndSet(this, at, count));
   }
 
-  private static long ceilDiv(long a, long b) {
-    return -Math.floorDiv(-a, b);
+  /**
+   * Makes {@code notifier} receive this breaker's state changes if no listener was given to its
+   * builder; returns whether it did. {@link Backstop} calls it on the breakers its factory makes,
+   * before they are published, so that every {@code SreBreaker} of a {@code Backstop} with a
+   * listener reports its state changes there.
+   */
+  boolean reportTo(Notifier notifier) {
+    if (this.notifier != null) {
+      return false;
+    }
+    this.notifier = notifier;
+    return true;
+  }
+
+  /** Reports state changes one at a time, until the reported state is the breaker's own. */
+  private void emit() {
+    do {
+      if (!EMITTING.compareAndSet(this, false, true)) {
+        return; // the emitter will see the dirty flag when it lets go
+      }
+      try {
+        while (true) {
+          dirty = false;
+          Snapshot s = snapshot();
+          if (s.state() == reported) {
+            break;
+          }
+          reported = s.state();
+          notifier.stateChanged(s);
+        }
+      } finally {
+        emitting = false;
+      }
+    } while (dirty);
   }
 
   /** The default source of draws: no allocation, no contention, no shared seed. */
@@ -463,44 +594,17 @@ public final class SreBreaker implements CircuitBreaker {
     }
   }
 
-  /** One bucket's view of the window: immutable, replaced when the bucket ends. */
-  private static final class Frame {
-    /** When the current bucket ends, in ticker nanoseconds. */
-    final long end;
-    /** Cumulative packed outcomes at the start of bucket i, counting back from the current. */
-    final long[] outcomes;
-    /** Cumulative rejections at the start of bucket i, counting back from the current. */
-    final long[] rejections;
-
-    Frame(long end, long[] outcomes, long[] rejections) {
-      this.end = end;
-      this.outcomes = outcomes;
-      this.rejections = rejections;
-    }
-
-    Frame advance(long passed, long bucketNanos, long outcomesNow, long rejectionsNow) {
-      int n = outcomes.length;
-      int shift = (int) Math.min(passed, n);
-      long[] o = new long[n];
-      long[] r = new long[n];
-      Arrays.fill(o, 0, shift, outcomesNow);
-      Arrays.fill(r, 0, shift, rejectionsNow);
-      System.arraycopy(outcomes, 0, o, shift, n - shift);
-      System.arraycopy(rejections, 0, r, shift, n - shift);
-      return new Frame(end + passed * bucketNanos, o, r);
-    }
-  }
-
   /**
    * The settings of a breaker, as built.
    *
    * @param success the share of requests the backend must accept; {@code K = 1 / success}
-   * @param request the minimum number of requests in the window before any rejection
+   * @param request the minimum number of requests in the window before the whole window is judged
    * @param window the length of the rolling window
    * @param bucket the number of buckets the window is divided into
-   * @param recent how many of the newest buckets are also judged on their own; 0 for none
-   * @param probe the longest time between two requests let through while rejecting; zero for none
-   * @param forgive whether local rejections are forgiven once the backend accepts again
+   * @param recent the fewest failures in a row that are judged on their own; 0 for never
+   * @param probe the longest time between two requests let through to a backend that seems dead;
+   *     zero for none
+   * @param forgive whether local rejections are forgiven once the backend accepts a long run
    */
   public record Settings(
       double success,
@@ -517,37 +621,47 @@ public final class SreBreaker implements CircuitBreaker {
    * thread-safe.
    *
    * <p>Defaults: {@code success} 0.6 ({@code K} = 1/0.6), {@code request} 100, {@code window} 3 s
-   * in 10 buckets, {@code recent} 1 bucket, {@code probe} 1.5 s, {@code forgive} on, the system
-   * ticker, no name and no listener.
+   * in 10 buckets, {@code recent} 7, {@code probe} 1.5 s, {@code forgive} on, the system ticker,
+   * no name and no listener; {@link #settings()} returns them.
    */
   public static final class Builder {
+    /** The most buckets a window may have. */
+    private static final int MAX_BUCKETS = 1000;
+    /** The longest run of failures that can be required before judging it on its own. */
+    private static final int MAX_RECENT = 1000;
+
     private double success = 0.6;
     private long request = 100;
     private Duration window = Duration.ofSeconds(3);
     private int bucket = 10;
-    private int recent = 1;
+    private int recent = 7;
     private Duration probe = Duration.ofMillis(1500);
     private boolean forgive = true;
     private Ticker ticker = Ticker.system();
     private DoubleSupplier random = ThreadLocalRandomDraw.INSTANCE;
     private String name;
     private BreakerListener listener = BreakerListener.NONE;
+    /** Set by {@link SreBreaker#original()}: decide afresh on every call. */
+    private boolean exact;
 
     private Builder() {}
 
     /**
-     * The share of requests the backend must accept for the breaker to stay closed, in (0, 1].
+     * The share of requests the backend must accept for the breaker to stay closed, in [0.01, 1].
      * The rejection rule uses {@code K = 1 / success}; 0.6 gives K ≈ 1.67.
      */
     public Builder success(double success) {
-      if (!(success > 0 && success <= 1)) {
-        throw new IllegalArgumentException("success must be in (0, 1], was " + success);
+      if (!(success >= 0.01 && success <= 1)) {
+        throw new IllegalArgumentException("success must be in [0.01, 1], was " + success);
       }
       this.success = success;
       return this;
     }
 
-    /** The minimum number of requests in the window before any request is rejected, >= 0. */
+    /**
+     * The minimum number of requests (sent or rejected) in the window before the whole window is
+     * judged, >= 0.
+     */
     public Builder request(long request) {
       if (request < 0) {
         throw new IllegalArgumentException("request must be >= 0, was " + request);
@@ -556,40 +670,42 @@ public final class SreBreaker implements CircuitBreaker {
       return this;
     }
 
-    /** The length of the rolling window, > 0. */
+    /** The length of the rolling window, in (0, 365 days]. */
     public Builder window(Duration window) {
       this.window = Durations.positive("window", window);
       return this;
     }
 
-    /** The number of buckets the window is divided into, >= 1. */
+    /** The number of buckets the window is divided into, in [1, 1000]. */
     public Builder bucket(int bucket) {
-      if (bucket < 1) {
-        throw new IllegalArgumentException("bucket must be >= 1, was " + bucket);
+      if (bucket < 1 || bucket > MAX_BUCKETS) {
+        throw new IllegalArgumentException(
+            "bucket must be in [1, " + MAX_BUCKETS + "], was " + bucket);
       }
       this.bucket = bucket;
       return this;
     }
 
     /**
-     * How many of the newest whole buckets, together with the current one, are judged on their
-     * own as well as the whole window, in [0, bucket); 0 judges the whole window only, as the
-     * original does. The recent window's minimum number of requests is {@code request × recent /
-     * bucket}, rounded up. Until the backend has accepted nothing in the recent window, local
-     * rejections do not count there, so random failures in a few small buckets cannot feed on
-     * their own rejections.
+     * The fewest failures in a row, with no accept among them, that are judged on their own, in
+     * [0, 1000]; 0 judges the whole window only, as the original does. A run is judged only once
+     * it is also long enough to be significant: a backend that fails the share {@code 1 −
+     * success} of the window's requests would produce it with probability at most 10 %. Such a
+     * run is judged by the same rule with no accept, counting the rejections made since it began.
      */
     public Builder recent(int recent) {
-      if (recent < 0) {
-        throw new IllegalArgumentException("recent must be >= 0, was " + recent);
+      if (recent < 0 || recent > MAX_RECENT) {
+        throw new IllegalArgumentException(
+            "recent must be in [0, " + MAX_RECENT + "], was " + recent);
       }
       this.recent = recent;
       return this;
     }
 
     /**
-     * While rejecting, let at least one request through per {@code probe} interval, so that a
-     * recovered backend is noticed within that time at any request rate. Zero turns probing off.
+     * While rejecting a backend that seems dead, let at least one request through per {@code
+     * probe} interval, so that a recovered backend is noticed within that time at any request
+     * rate. Zero turns probing off.
      */
     public Builder probe(Duration probe) {
       this.probe = Durations.nonNegative("probe", probe);
@@ -597,9 +713,9 @@ public final class SreBreaker implements CircuitBreaker {
     }
 
     /**
-     * Whether local rejections are forgiven once the backend, after accepting nothing recently,
-     * accepts a request again. Off, rejections count as failures until they leave the window, as
-     * in the original design.
+     * Whether a run of successes after a dead spell is followed up at once and, once it is too
+     * long to be chance, forgives every local rejection made so far. Off, rejections count as
+     * failures until they leave the window, as in the original design.
      */
     public Builder forgive(boolean forgive) {
       this.forgive = forgive;
@@ -633,8 +749,12 @@ public final class SreBreaker implements CircuitBreaker {
     }
 
     /**
-     * Receives this breaker's activity, reported under its {@link #name(String) name}, which must
-     * then be set; {@link BreakerListener#NONE} by default.
+     * Receives this breaker's state changes ({@link BreakerListener#stateChanged}), reported under
+     * its {@link #name(String) name}, which must then be set; {@link BreakerListener#NONE} by
+     * default. Calls are reported by a {@link Backstop} with a {@link
+     * Backstop.Builder#listener(BreakerListener) listener}, whatever breaker guards them; the
+     * {@code SreBreaker}s of such a {@code Backstop} report their state changes to its listener
+     * unless they were given one here.
      */
     public Builder listener(BreakerListener listener) {
       this.listener = Objects.requireNonNull(listener, "listener");
@@ -651,14 +771,11 @@ public final class SreBreaker implements CircuitBreaker {
         throw new IllegalArgumentException(
             "name must be set with a listener, was null with listener " + listener);
       }
-      if (recent >= bucket) {
-        throw new IllegalArgumentException(
-            "recent must be less than bucket (" + bucket + "), was " + recent);
-      }
       return new SreBreaker(this);
     }
 
-    Settings settings() {
+    /** Returns the settings a breaker built now would have. */
+    public Settings settings() {
       return new Settings(success, request, window, bucket, recent, probe, forgive);
     }
   }

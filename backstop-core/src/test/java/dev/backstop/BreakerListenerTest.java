@@ -62,7 +62,7 @@ class BreakerListenerTest {
   }
 
   @Test
-  void reportsEveryEventWithTheOperationName() {
+  void aBreakersOwnListenerHearsItsStateChangesOnly() {
     Recorder recorder = new Recorder();
     SreBreaker b =
         SreBreaker.original().name("db").listener(recorder).ticker(ticker).build();
@@ -70,20 +70,39 @@ class BreakerListenerTest {
     b.markSuccess();
     b.allow();
     b.markFailed();
-    assertThat(recorder.events)
-        .containsExactly("allowed db", "success db", "allowed db", "failure db");
-    recorder.events.clear();
+    assertThat(recorder.events).isEmpty(); // calls are the Backstop's to report
     for (int i = 0; i < 200; i++) {
       b.markFailed();
     }
-    recorder.events.clear();
     assertThatThrownBy(() -> b.allow(0.0)).isInstanceOf(NotAllowedException.class);
-    assertThat(recorder.events)
-        .containsExactly("state db OPEN", "rejected db");
+    assertThat(recorder.events).containsExactly("state db OPEN");
     recorder.events.clear();
     ticker.advance(Duration.ofSeconds(3));
     b.allow(0.0);
-    assertThat(recorder.events).containsExactly("state db CLOSED", "allowed db");
+    assertThat(recorder.events).containsExactly("state db CLOSED");
+  }
+
+  @Test
+  void aBackstopReportsCallsAndTheStateChangesOfBreakersFromItsFactory() {
+    Recorder recorder = new Recorder();
+    Backstop backstop =
+        Backstop.builder()
+            .breakers(
+                op -> SreBreaker.original().name(op).ticker(ticker).random(() -> 0.0).build())
+            .listener(recorder)
+            .build();
+    for (int i = 0; i < 100; i++) {
+      try {
+        backstop.call("db", () -> { throw new IOException(); });
+      } catch (IOException expected) {
+        // the backend fails
+      }
+    }
+    assertThat(recorder.events).hasSize(200).allMatch(e -> e.matches("(allowed|failure) db"));
+    recorder.events.clear();
+    assertThatThrownBy(() -> backstop.call("db", () -> 1))
+        .isInstanceOf(NotAllowedException.class);
+    assertThat(recorder.events).containsExactly("state db OPEN", "rejected db");
   }
 
   @Test
@@ -130,6 +149,55 @@ class BreakerListenerTest {
       pool.shutdown();
       assertThat(opened).hasValue(1);
     }
+  }
+
+  @Test
+  void stateChangesAlternateAndEndInTheBreakersStateUnderConcurrency() throws Exception {
+    List<State> states = Collections.synchronizedList(new ArrayList<>());
+    BreakerListener listener =
+        new BreakerListener() {
+          @Override
+          public void stateChanged(String operation, Snapshot snapshot) {
+            states.add(snapshot.state());
+          }
+        };
+    FakeTicker clock = new FakeTicker(-42);
+    SreBreaker b = SreBreaker.builder().name("x").listener(listener).ticker(clock).build();
+    Together.run(
+        4,
+        id -> {
+          for (int i = 0; i < 50_000; i++) {
+            // Every call moves time by 1 ms: the backend dies for 4 s and heals for 4 s, 25
+            // times over the run, with four threads calling at once.
+            long elapsed = clock.advance(Duration.ofMillis(1)).read() + 42;
+            boolean dead = elapsed / 4_000_000_000L % 2 == 1;
+            try {
+              b.allow();
+            } catch (NotAllowedException e) {
+              b.markRejected();
+              continue;
+            }
+            if (dead) {
+              b.markFailed();
+            } else {
+              b.markSuccess();
+            }
+          }
+        });
+    List<State> seen = new ArrayList<>(states);
+    assertThat(seen).hasSizeGreaterThanOrEqualTo(5);
+    assertThat(seen.get(0)).isEqualTo(State.OPEN);
+    for (int i = 1; i < seen.size(); i++) {
+      assertThat(seen.get(i)).as("event %d of %s", i, seen).isNotEqualTo(seen.get(i - 1));
+    }
+    // Once things settle, one more decision reports whatever is still unreported.
+    clock.advance(Duration.ofMillis(2));
+    try {
+      b.allow();
+    } catch (NotAllowedException e) {
+      b.markRejected();
+    }
+    assertThat(states.get(states.size() - 1)).isEqualTo(b.state());
   }
 
   @Test

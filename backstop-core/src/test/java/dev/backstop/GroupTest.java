@@ -121,6 +121,58 @@ class GroupTest {
   }
 
   @Test
+  void aKeyInSteadyUseSurvivesAFloodOfOneOffKeys() {
+    AtomicInteger made = new AtomicInteger();
+    Group<Object> group =
+        Group.builder(
+                key -> {
+                  if (key.equals("steady")) {
+                    made.incrementAndGet();
+                  }
+                  return new Object();
+                })
+            .maximumSize(1_000)
+            .ticker(ticker)
+            .build();
+    Object first = null;
+    for (int round = 0; round < 50; round++) {
+      Object steady = group.get("steady");
+      if (round == 2) {
+        first = steady;
+      }
+      if (round > 2) {
+        assertThat(steady).as("round %d", round).isSameAs(first);
+      }
+      for (int i = 0; i < 1_000; i++) {
+        group.get("once-" + round + "-" + i);
+        ticker.advance(Duration.ofMillis(1));
+      }
+      assertThat(group.size()).isLessThanOrEqualTo(1_000);
+    }
+    // Seen once among a thousand other keys, it may go; seen again, it is known and stays.
+    assertThat(made).hasValueLessThanOrEqualTo(2);
+  }
+
+  @Test
+  void aKeyNoLongerUsedGoesOnceItsProtectionRunsOut() {
+    Group<String> group = Group.builder(key -> key).maximumSize(1_000).ticker(ticker).build();
+    for (int round = 0; round < 8; round++) {
+      if (round < 3) {
+        group.get("former"); // dropped once, then known while in use
+      }
+      for (int i = 0; i < 1_000; i++) {
+        group.get("once-" + round + "-" + i);
+        ticker.advance(Duration.ofMillis(1));
+      }
+      if (round == 3) {
+        assertThat(group.getIfPresent("former")).isEqualTo("former");
+      }
+    }
+    // Known for twice the maximum size of drops after its last use: then it goes like the rest.
+    assertThat(group.getIfPresent("former")).isNull();
+  }
+
+  @Test
   void aFloodOfAMillionDistinctKeysStaysWithinTheBound() throws Exception {
     Group<int[]> group = Group.builder(key -> new int[1]).maximumSize(10_000).build();
     int threads = 4;

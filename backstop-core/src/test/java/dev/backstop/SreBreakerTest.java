@@ -270,7 +270,9 @@ class SreBreakerTest {
 
   @Test
   void aDecisionIsReusedForLessThanAMillisecondAndNeverAtTheSameTime() {
-    SreBreaker b = original();
+    // The original's settings, but not from original(): the default decision cache applies.
+    SreBreaker b =
+        SreBreaker.builder().recent(0).probe(Duration.ZERO).forgive(false).ticker(ticker).build();
     b.allow(0.0); // closed: nothing in the window
     mark(b, 0, 200);
     assertThatThrownBy(() -> b.allow(0.0)).isInstanceOf(NotAllowedException.class); // same time
@@ -287,6 +289,104 @@ class SreBreakerTest {
     assertThat(b.snapshot().state()).isEqualTo(State.OPEN); // snapshots are always fresh
   }
 
+  @Test
+  void theOriginalDecidesAfreshOnEveryCall() {
+    SreBreaker b = original();
+    mark(b, 0, 99);
+    int allowed = 0;
+    int firstRejected = -1;
+    for (int i = 1; i <= 500; i++) {
+      try {
+        b.allow(0.0);
+        allowed++;
+        b.markFailed();
+      } catch (NotAllowedException e) {
+        b.markRejected();
+        if (firstRejected < 0) {
+          firstRejected = 99 + i;
+        }
+      }
+      ticker.advance(Duration.ofNanos(1_000)); // 500 calls in half a millisecond
+    }
+    // The 100th request goes ahead (99 < 100); from the 101st on, total >= 100 with no accept.
+    assertThat(allowed).isEqualTo(1);
+    assertThat(firstRejected).isEqualTo(101);
+    assertThat(b.snapshot()).isEqualTo(new Snapshot(599, 0, 599.0 / 600, State.OPEN));
+  }
+
+  @Test
+  void resultsReportedAfterAnIdleGapCountWhenTheyHappen() {
+    SreBreaker b = original();
+    for (int i = 0; i < 150; i++) {
+      b.allow(0.0);
+    }
+    ticker.advance(Duration.ofMillis(2_900));
+    for (int i = 0; i < 150; i++) {
+      b.markFailed(); // all time out, with no allow() in between
+    }
+    ticker.advance(Duration.ofMillis(100));
+    assertThat(b.snapshot()).isEqualTo(new Snapshot(150, 0, 150.0 / 151, State.OPEN));
+    // They belong to the bucket [2.7 s, 3.0 s): in the window until 5.7 s, as in the original.
+    ticker.advance(Duration.ofMillis(2_699));
+    assertThat(b.snapshot().total()).isEqualTo(150);
+    ticker.advance(Duration.ofMillis(1));
+    assertThat(b.snapshot()).isEqualTo(new Snapshot(0, 0, 0.0, State.CLOSED));
+  }
+
+  @Test
+  void aSnapshotIsNeverNegativeWhileRejectionsAreForgiven() throws Exception {
+    // One thread drives outages and recoveries (each recovery forgives thousands of rejections)
+    // while others take snapshots and decide, with a listener, whose events take snapshots too.
+    java.util.concurrent.atomic.AtomicReference<Throwable> failure =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    BreakerListener listener = new BreakerListener() {};
+    SreBreaker b = SreBreaker.builder().name("x").listener(listener).ticker(ticker).build();
+    int readers = 3;
+    java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+    List<java.util.concurrent.Callable<Void>> tasks = new ArrayList<>();
+    for (int t = 0; t < readers; t++) {
+      tasks.add(
+          () -> {
+            while (!done.get()) {
+              try {
+                Snapshot s = b.snapshot();
+                assertThat(s.total()).isNotNegative();
+                assertThat(s.accepts()).isBetween(0L, s.total());
+                try {
+                  b.allow();
+                } catch (NotAllowedException e) {
+                  // shed
+                }
+              } catch (Throwable e) {
+                failure.compareAndSet(null, e);
+              }
+            }
+            return null;
+          });
+    }
+    tasks.add(
+        () -> {
+          try {
+            for (int round = 0; round < 5_000; round++) {
+              mark(b, 0, 20);
+              for (int i = 0; i < 50; i++) {
+                b.markRejected();
+              }
+              for (int i = 0; i < 20; i++) {
+                ticker.advance(Duration.ofMillis(20));
+                b.markSuccess(); // a chain that forgives every rejection
+              }
+              ticker.advance(Duration.ofSeconds(4));
+            }
+          } finally {
+            done.set(true);
+          }
+          return null;
+        });
+    Together.run(tasks);
+    assertThat(failure.get()).isNull();
+  }
+
   // --- builder ---
 
   @Test
@@ -294,7 +394,8 @@ class SreBreakerTest {
     assertThat(SreBreaker.create().settings())
         .isEqualTo(
             new SreBreaker.Settings(
-                0.6, 100, Duration.ofSeconds(3), 10, 1, Duration.ofMillis(1500), true));
+                0.6, 100, Duration.ofSeconds(3), 10, 7, Duration.ofMillis(1500), true));
+    assertThat(SreBreaker.builder().settings()).isEqualTo(SreBreaker.create().settings());
     assertThat(SreBreaker.original().build().settings())
         .isEqualTo(
             new SreBreaker.Settings(0.6, 100, Duration.ofSeconds(3), 10, 0, Duration.ZERO, false));
@@ -314,19 +415,24 @@ class SreBreakerTest {
     SreBreaker.Builder b = SreBreaker.builder();
     assertThatThrownBy(() -> b.success(1.5))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("success must be in (0, 1], was 1.5");
+        .hasMessage("success must be in [0.01, 1], was 1.5");
     assertThatThrownBy(() -> b.success(0))
-        .hasMessage("success must be in (0, 1], was 0.0");
+        .hasMessage("success must be in [0.01, 1], was 0.0");
     assertThatThrownBy(() -> b.success(Double.NaN))
-        .hasMessage("success must be in (0, 1], was NaN");
+        .hasMessage("success must be in [0.01, 1], was NaN");
+    assertThatThrownBy(() -> b.success(Double.MIN_VALUE)) // K would be infinite
+        .hasMessage("success must be in [0.01, 1], was 4.9E-324");
     assertThatThrownBy(() -> b.request(-1)).hasMessage("request must be >= 0, was -1");
     assertThatThrownBy(() -> b.window(Duration.ZERO)).hasMessage("window must be > 0, was PT0S");
     assertThatThrownBy(() -> b.window(Duration.ofSeconds(-1)))
         .hasMessage("window must be > 0, was PT-1S");
     assertThatThrownBy(() -> b.window(Duration.ofDays(366)))
         .hasMessage("window must be at most 365 days, was PT8784H");
-    assertThatThrownBy(() -> b.bucket(0)).hasMessage("bucket must be >= 1, was 0");
-    assertThatThrownBy(() -> b.recent(-1)).hasMessage("recent must be >= 0, was -1");
+    assertThatThrownBy(() -> b.bucket(0)).hasMessage("bucket must be in [1, 1000], was 0");
+    assertThatThrownBy(() -> b.bucket(Integer.MAX_VALUE))
+        .hasMessage("bucket must be in [1, 1000], was 2147483647");
+    assertThatThrownBy(() -> b.recent(-1)).hasMessage("recent must be in [0, 1000], was -1");
+    assertThatThrownBy(() -> b.recent(1001)).hasMessage("recent must be in [0, 1000], was 1001");
     assertThatThrownBy(() -> b.probe(Duration.ofMillis(-5)))
         .hasMessage("probe must be >= 0, was PT-0.005S");
     assertThatThrownBy(() -> b.window(null))
@@ -338,9 +444,28 @@ class SreBreakerTest {
     assertThatThrownBy(() -> SreBreaker.builder().window(Duration.ofNanos(5)).bucket(10).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("window must be at least bucket (10) nanoseconds, was PT0.000000005S");
-    assertThatThrownBy(() -> SreBreaker.builder().bucket(4).recent(4).build())
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("recent must be less than bucket (4), was 4");
+  }
+
+  @Test
+  void extremeButValidValuesBuildWorkingBreakers() {
+    // One bucket, with every other option at its default.
+    SreBreaker one = SreBreaker.builder().bucket(1).ticker(ticker).build();
+    assertThat(one.settings().bucket()).isEqualTo(1);
+    one.allow(0.0);
+    // The whole window can never be judged; one failure is not a run worth judging.
+    SreBreaker never = SreBreaker.builder().request(Long.MAX_VALUE).recent(2).ticker(ticker).build();
+    never.markFailed();
+    for (int i = 0; i < 100; i++) {
+      never.allow(0.0);
+    }
+    assertThat(never.state()).isEqualTo(State.CLOSED);
+    // K = 100: the backend must accept 1 %.
+    SreBreaker lenient = SreBreaker.original().success(0.01).ticker(ticker).build();
+    mark(lenient, 1, 99);
+    assertThat(lenient.snapshot()).isEqualTo(new Snapshot(100, 1, 0.0, State.OPEN));
+    SreBreaker most = SreBreaker.builder().bucket(1000).ticker(ticker).build();
+    mark(most, 0, 100);
+    assertThat(most.state()).isEqualTo(State.OPEN);
   }
 
   @Test

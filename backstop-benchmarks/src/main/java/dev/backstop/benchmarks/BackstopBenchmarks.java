@@ -113,7 +113,7 @@ public class BackstopBenchmarks {
    */
   @State(Scope.Benchmark)
   public static class Failing {
-    final SreBreaker breaker = SreBreaker.builder().request(Integer.MAX_VALUE).build();
+    final SreBreaker breaker = SreBreaker.builder().request(Integer.MAX_VALUE).recent(0).build();
   }
 
   /** A group of default breakers that already holds the benchmark's key. */

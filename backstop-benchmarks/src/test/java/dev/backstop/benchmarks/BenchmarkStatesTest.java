@@ -49,7 +49,7 @@ class BenchmarkStatesTest {
 
   @Test
   void sheddingSetupGivesUpLoudlyOnABreakerThatNeverRejects() {
-    SreBreaker neverRejects = SreBreaker.builder().request(Integer.MAX_VALUE).build();
+    SreBreaker neverRejects = SreBreaker.builder().request(Integer.MAX_VALUE).recent(0).build();
 
     assertThatThrownBy(
             () -> BackstopBenchmarks.driveToShedding(neverRejects, Duration.ofMillis(20)))
@@ -67,7 +67,7 @@ class BenchmarkStatesTest {
 
   @Test
   void sheddingCheckFailsLoudlyOnABreakerThatLetsCallsThrough() {
-    SreBreaker neverRejects = SreBreaker.builder().request(Integer.MAX_VALUE).build();
+    SreBreaker neverRejects = SreBreaker.builder().request(Integer.MAX_VALUE).recent(0).build();
 
     assertThatThrownBy(() -> BackstopBenchmarks.checkShedding(neverRejects, "now"))
         .isInstanceOf(IllegalStateException.class)

@@ -72,15 +72,28 @@ public final class Chart {
     }
   }
 
-  /** Writes several charts one above the other into one PNG file. */
-  static void writeStacked(List<Timeline> timelines, List<String> titles, Path out)
+  /**
+   * A line drawn beside a timeline's own, on the left axis: one value per slot.
+   *
+   * @param name the legend's label
+   * @param values one per slot of the timeline
+   * @param color the line's color
+   */
+  record Extra(String name, double[] values, Color color) {}
+
+  /**
+   * Writes several charts one above the other into one PNG file, each with its own extra lines
+   * ({@code extras.get(i)} for {@code timelines.get(i)}).
+   */
+  static void writeStacked(
+      List<Timeline> timelines, List<String> titles, List<List<Extra>> extras, Path out)
       throws IOException {
     if (!isPng(out)) {
       throw new IllegalArgumentException("out must end in .png for this chart, was " + out);
     }
     List<XYChart> charts = new java.util.ArrayList<>();
     for (int i = 0; i < timelines.size(); i++) {
-      charts.add(draw(timelines.get(i), titles.get(i)));
+      charts.add(draw(timelines.get(i), titles.get(i), extras.get(i)));
     }
     Path parent = out.toAbsolutePath().getParent();
     if (parent != null) {
@@ -129,6 +142,11 @@ public final class Chart {
   }
 
   static XYChart draw(Timeline timeline, String title) {
+    return draw(timeline, title, List.of());
+  }
+
+  /** Draws {@code timeline} with {@code extras} after its own lines, before the probability. */
+  static XYChart draw(Timeline timeline, String title, List<Extra> extras) {
     List<Slot> slots = timeline.slots();
     int n = slots.size();
     double step = Timeline.SLOT.toNanos() / 1e9;
@@ -150,6 +168,11 @@ public final class Chart {
       probability[i] = s.probability();
       hasProbability |= !Double.isNaN(s.probability());
       top = Math.max(top, s.offered());
+    }
+    for (Extra e : extras) {
+      for (double v : e.values()) {
+        top = Math.max(top, v);
+      }
     }
     top = Math.ceil(top * 1.15);
 
@@ -179,6 +202,9 @@ public final class Chart {
     line(chart, "sent", x, sent, SENT, 1.2f, 0);
     line(chart, "rejected", x, rejected, REJECTED, 1.2f, 0);
     line(chart, "failed at backend", x, failed, FAILED, 1.2f, 0);
+    for (Extra e : extras) {
+      line(chart, e.name(), x, e.values(), e.color(), 1.2f, 0);
+    }
     if (hasProbability) {
       for (int i = 0; i < n; i++) {
         if (Double.isNaN(probability[i])) {
@@ -206,7 +232,7 @@ public final class Chart {
   /** A filled step series reaching the top of the left axis over every dead phase. */
   private static void shade(XYChart chart, Timeline timeline, double top, double step) {
     for (int i = 0; i < timeline.phases().size(); i++) {
-      if (!(timeline.phases().get(i).backend() instanceof Backend.Dead)) {
+      if (!(timeline.phases().get(i).backend().base() instanceof Backend.Dead)) {
         continue;
       }
       double from = timeline.start(i) * step;
@@ -226,7 +252,7 @@ public final class Chart {
 
   private static int firstDead(Timeline timeline) {
     for (int i = 0; i < timeline.phases().size(); i++) {
-      if (timeline.phases().get(i).backend() instanceof Backend.Dead) {
+      if (timeline.phases().get(i).backend().base() instanceof Backend.Dead) {
         return i;
       }
     }

@@ -1,9 +1,7 @@
 package dev.backstop.drill;
 
 import dev.backstop.Backstop;
-import dev.backstop.Snapshot;
 import dev.backstop.SreBreaker;
-import dev.backstop.State;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -11,40 +9,57 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 /**
- * The live drill: real servers on loopback whose health a script switches, driven at a steady rate
- * by real clients through Backstop breakers, recorded in 100 ms slots on both sides.
+ * The live drill: real servers on loopback whose health a script switches, driven on a schedule
+ * by real clients through Backstop breakers, every request accounted for by cause on both sides.
  *
  * <p>One run at a time; {@link #stop()} may be called from any thread (the Ctrl-C hook).
  */
 final class Live {
 
   /*
-   * How it works. Before the clock starts, each lane sends one request outside its breaker so
-   * that connections are open and classes loaded; the servers' counters are reset after it.
+   * How it works. Each lane (a client and its server) warms up first: requests outside its
+   * breaker and outside the servers' counts, so that connections are open and code compiled.
    *
-   * The calling thread is the driver: it wakes about every millisecond, switches the servers'
-   * health at phase boundaries, issues every request due by now (floor(elapsed × rps), the same
-   * count on each lane, skipping arrivals missed by more than 50 ms), and when a 100 ms slot ends
-   * reads each breaker's snapshot for that slot. Requests complete on the clients' threads, which
-   * count the outcome into the slot the request was issued in. A second's line is printed 200 ms
-   * after it ends, when its requests have come back.
+   * Then each lane gets an issuing thread with its own Pacer over the same schedule (the same
+   * Arrivals, so both lanes are asked for the same requests at the same times). The thread sleeps
+   * until the next arrival and hands each due arrival to its lane: one at most LATE behind the
+   * schedule is sent, numbered in its Ledger; one further behind is missed, counted as asked but
+   * not offered, so a machine that cannot keep up shows as a shortfall, never as a burst.
+   * Requests end on the clients' threads, which record each outcome by cause in the Ledger.
    *
-   * At the end (or on stop) the driver waits for requests in flight, then builds one Timeline per
-   * lane; the servers' own counters are the proof that rejected requests never left the client.
+   * The calling thread is the driver: it wakes at every 100 ms boundary of the schedule, reads
+   * each breaker's snapshot for the slot that ended, switches the servers' health at phase
+   * boundaries, and prints a second's line 200 ms after the second ends, when its requests have
+   * mostly come back (the line says how many are still in flight).
+   *
+   * At the end (or on stop) the driver waits for requests in flight, closes the lanes, and
+   * matches every request number against the servers' Receipts: the proof.
    */
+
+  /**
+   * The highest rate the drill accepts, per lane. It keeps a byte per request and lane, and no
+   * 2-core machine it was measured on came near this rate (see the README); below it, the
+   * verdict says whether this machine kept up.
+   */
+  static final int MAX_RPS = 10_000;
+
+  /**
+   * How far behind its schedule an arrival may still be sent: enough for a thread that waited for
+   * a core or a short GC pause, little enough that catching up never sends more than 20 ms of
+   * arrivals at once. An arrival later than this is missed and counted as the machine's.
+   */
+  static final Duration LATE = Duration.ofMillis(20);
 
   private static final long SLOT = Timeline.SLOT.toNanos();
   private static final long DRAIN = Duration.ofSeconds(10).toNanos();
 
   private final double rps;
+  private final Arrivals arrivals;
   private final List<Phase> phases;
   private final Supplier<SreBreaker.Builder> breaker;
   private final PrintWriter out;
@@ -52,11 +67,22 @@ final class Live {
   /** Seconds whose line has been printed; the driver's thread only. */
   private int printedSeconds;
 
-  Live(double rps, Duration duration, Supplier<SreBreaker.Builder> breaker, PrintWriter out) {
-    if (!(rps > 0 && rps <= 20_000)) {
-      throw new IllegalArgumentException("rps must be in (0, 20000], was " + rps);
+  Live(
+      double rps,
+      Arrivals arrivals,
+      Duration duration,
+      Supplier<SreBreaker.Builder> breaker,
+      PrintWriter out) {
+    if (!(rps > 0 && rps <= MAX_RPS)) {
+      throw new IllegalArgumentException(
+          "rps must be in (0, " + MAX_RPS + "], was " + Report.number(rps)
+              + (rps > MAX_RPS
+                  ? ": no 2-core machine the drill was measured on came near " + MAX_RPS
+                      + " rps (backstop-drill/live-rates measures this one)"
+                  : ""));
     }
     this.rps = rps;
+    this.arrivals = Objects.requireNonNull(arrivals, "arrivals");
     this.phases = phases(duration);
     this.breaker = Objects.requireNonNull(breaker, "breaker");
     this.out = Objects.requireNonNull(out, "out");
@@ -88,119 +114,252 @@ final class Live {
     stopped = true;
   }
 
-  /** The record of one lane. */
-  record LaneResult(String name, Timeline timeline, Metrics metrics, long received) {}
+  /**
+   * The record of one lane.
+   *
+   * @param name {@code gRPC} or {@code HTTP}
+   * @param describe what the lane runs
+   * @param timeline the run in 100 ms slots, for the metrics and the chart
+   * @param metrics the breaker's leak, recovery and false rejections
+   * @param phases the counts of each phase of the timeline
+   * @param total the counts of the whole run
+   * @param tally every offered request matched against the server's receipts
+   * @param breaker what the lane's breaker was told, through its listener
+   * @param lags how far behind the schedule the sent requests left
+   * @param answers how long the requests that left the client took to end
+   * @param slots the per-slot counts, for the chart
+   */
+  record LaneResult(
+      String name,
+      String describe,
+      Timeline timeline,
+      Metrics metrics,
+      List<Ledger.Counts> phases,
+      Ledger.Counts total,
+      Ledger.Tally tally,
+      BreakerCount.Counts breaker,
+      Histogram lags,
+      Histogram answers,
+      List<Ledger.Counts> slots) {}
 
-  /** The record of a run; {@code stopped} if it ended early. */
-  record Result(List<LaneResult> lanes, boolean stopped) {}
+  /**
+   * The record of a run.
+   *
+   * @param rps the rate asked for, per lane
+   * @param arrivals the schedule's arrivals
+   * @param duration how long the schedule ran (less than asked if stopped)
+   * @param lanes one per lane
+   * @param stopped whether it ended early
+   */
+  record Result(
+      double rps, Arrivals arrivals, Duration duration, List<LaneResult> lanes, boolean stopped) {}
 
   Result run() throws IOException {
-    Health health = new Health();
     int total = 0;
     for (Phase p : phases) {
       total += p.slots();
     }
+    int[] scheduled = Pacer.perSlot(arrivals, rps, SLOT, total);
+    int requests = 0;
+    for (int n : scheduled) {
+      requests += n;
+    }
+    Health health = new Health();
+    List<Receipts> receipts = List.of(new Receipts(requests), new Receipts(requests));
+    List<BreakerCount> counts = List.of(new BreakerCount(), new BreakerCount());
     out.printf(
         Locale.ROOT,
-        "live: %s rps for %s, %s%n"
-            + "gRPC (Netty) through BackstopClientInterceptor, HTTP (JDK HttpServer) through"
-            + " BackstopHttpClient, servers on 127.0.0.1%n",
+        "live: %s rps (%s arrivals) for %s, %s%n",
         Report.number(rps),
+        arrivals,
         Report.duration(Timeline.SLOT.multipliedBy(total)),
         describe());
-    try (GrpcLane grpc = new GrpcLane(backstop(), health);
-        HttpLane http = new HttpLane(backstop(), health)) {
-      // One request each, outside the breakers and the counts, so that connections are open and
-      // classes loaded before the clock starts.
-      grpc.warmUp();
-      http.warmUp();
-      health.reset();
-      List<Recorder> recorders = List.of(new Recorder(grpc, total), new Recorder(http, total));
-      out.println(headerLine(recorders));
-      out.flush();
-      int cut = drive(health, recorders, total);
-      drain(recorders);
-      int seconds = (cut + 9) / 10;
-      for (int s = printedSeconds; s < seconds; s++) {
-        out.println(secondLine(recorders, s, cut));
+    List<Lane> lanes = new ArrayList<>();
+    List<Ledger> ledgers = new ArrayList<>();
+    List<Pacer> pacers = new ArrayList<>();
+    int cut;
+    try {
+      lanes.add(new GrpcLane(backstop(counts.get(0)), health, receipts.get(0)));
+      lanes.add(new HttpLane(backstop(counts.get(1)), health, receipts.get(1)));
+      // Enough concurrent warm-up requests to open the connections the rate keeps in flight
+      // (a few per thousand rps, with a margin for hiccups), and two seconds' worth of them (at
+      // least 1000, at most 5 s of sending) to compile the path: a lane that starts cold at a
+      // high rate falls behind, and the JDK's HttpClient then opens a connection per request in
+      // flight, which takes seconds to recover from.
+      int concurrency = (int) Math.min(64, Math.max(4, rps / 100));
+      for (Lane lane : lanes) {
+        out.println(lane.name() + ": " + lane.describe());
+        lane.warmUp((int) Math.max(1000, 2 * rps), concurrency);
       }
+      out.println(headerLine(lanes));
       out.flush();
-      List<Phase> ran = truncate(phases, cut);
-      List<LaneResult> lanes = new ArrayList<>();
-      long[] received = {health.grpc(), health.http()};
-      for (int i = 0; i < recorders.size(); i++) {
-        Timeline t = recorders.get(i).timeline(ran, cut);
-        lanes.add(new LaneResult(recorders.get(i).lane.name(), t, Metrics.of(t), received[i]));
+      for (int i = 0; i < lanes.size(); i++) {
+        ledgers.add(new Ledger(total, requests));
+        pacers.add(new Pacer(arrivals, rps, LATE.toNanos(), total * SLOT));
       }
-      return new Result(lanes, stopped);
+      cut = drive(health, lanes, ledgers, pacers, scheduled);
+      drain(ledgers);
+    } finally {
+      for (Lane lane : lanes) {
+        lane.close();
+      }
     }
+    int seconds = (cut + 9) / 10;
+    for (int s = printedSeconds; s < seconds; s++) {
+      out.println(secondLine(lanes, ledgers, scheduled, s, cut));
+    }
+    out.flush();
+    List<Phase> ran = truncate(phases, cut);
+    List<LaneResult> results = new ArrayList<>();
+    for (int i = 0; i < lanes.size(); i++) {
+      Ledger ledger = ledgers.get(i);
+      Timeline t = ledger.timeline(ran);
+      List<Ledger.Counts> byPhase = new ArrayList<>();
+      for (int p = 0; p < ran.size(); p++) {
+        byPhase.add(ledger.counts(t.start(p), t.start(p) + ran.get(p).slots()));
+      }
+      List<Ledger.Counts> bySlot = new ArrayList<>();
+      for (int s = 0; s < cut; s++) {
+        bySlot.add(ledger.counts(s, s + 1));
+      }
+      results.add(
+          new LaneResult(
+              lanes.get(i).name(),
+              lanes.get(i).describe(),
+              t,
+              Metrics.of(t),
+              byPhase,
+              ledger.counts(0, cut),
+              ledger.tally(receipts.get(i)),
+              counts.get(i).counts(),
+              pacers.get(i).lags(),
+              ledger.answers(),
+              bySlot));
+    }
+    return new Result(rps, arrivals, Timeline.SLOT.multipliedBy(cut), results, stopped);
   }
 
   String describe() {
     return Report.settings(breaker.get().build().settings());
   }
 
-  private Backstop backstop() {
+  private Backstop backstop(BreakerCount count) {
     return Backstop.builder()
         .breakers(operation -> breaker.get().name(operation).build())
+        .listener(count)
         .build();
   }
 
-  /** Drives the lanes until the end or a stop; returns the number of slots with requests. */
-  private int drive(Health health, List<Recorder> recorders, int total) {
-    long start = System.nanoTime();
-    long end = start + total * SLOT;
-    long issued = 0;
-    long burst = Math.max(1, (long) (rps / 20));
+  /** Drives the lanes until the end or a stop; returns the number of slots the run covers. */
+  private int drive(
+      Health health, List<Lane> lanes, List<Ledger> ledgers, List<Pacer> pacers, int[] scheduled)
+      throws IOException {
+    int total = scheduled.length;
+    // A little ahead, so that every issuing thread is waiting when the schedule starts.
+    long start = System.nanoTime() + 20_000_000L;
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    List<Thread> threads = new ArrayList<>();
+    for (int i = 0; i < lanes.size(); i++) {
+      Lane lane = lanes.get(i);
+      Ledger ledger = ledgers.get(i);
+      Pacer pacer = pacers.get(i);
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  issue(lane, ledger, pacer, start);
+                } catch (RuntimeException | Error e) {
+                  failure.compareAndSet(null, e);
+                  stopped = true;
+                }
+              },
+              "drill-issue-" + lane.name());
+      t.setDaemon(true);
+      threads.add(t);
+    }
+    threads.forEach(Thread::start);
     int phase = 0;
     int phaseEnd = phases.get(0).slots();
+    health.set(phases.get(0).backend() instanceof Backend.Healthy);
     int slot = 0;
-    health.set(true);
-    while (!stopped) {
-      long now = System.nanoTime();
-      if (now - end >= 0) {
-        break;
+    while (slot < total && sleepUntil(start + (slot + 1) * SLOT)) {
+      for (int i = 0; i < lanes.size(); i++) {
+        ledgers.get(i).sample(slot, lanes.get(i).snapshot());
       }
-      int current = (int) ((now - start) / SLOT);
-      while (slot < current) {
-        for (Recorder r : recorders) {
-          r.sample(slot);
-        }
-        slot++;
-        if (slot % 10 == 2 && slot >= 12) {
-          out.println(secondLine(recorders, printedSeconds++, total));
-          out.flush();
-        }
-      }
-      while (current >= phaseEnd && phase + 1 < phases.size()) {
+      slot++;
+      if (slot == phaseEnd && phase + 1 < phases.size()) {
         phase++;
         phaseEnd += phases.get(phase).slots();
         health.set(phases.get(phase).backend() instanceof Backend.Healthy);
       }
-      long due = (long) ((now - start) * rps / 1e9) + 1;
-      // A driver that fell behind (a loaded machine, a GC pause) skips the arrivals it missed
-      // rather than firing them in a burst that no steady client would send.
-      issued = Math.max(issued, due - burst);
-      for (; issued < due; issued++) {
-        for (Recorder r : recorders) {
-          r.send(current);
-        }
+      if (slot % 10 == 2 && slot >= 12) {
+        out.println(secondLine(lanes, ledgers, scheduled, printedSeconds++, total));
+        out.flush();
       }
-      LockSupport.parkNanos(Math.min(1_000_000L, Math.max(0, (long) (1e9 / rps))));
     }
-    int cut = stopped ? Math.min(total, slot + 1) : total;
-    for (; slot < cut; slot++) {
-      for (Recorder r : recorders) {
-        r.sample(slot);
+    int cut = slot;
+    if (slot < total) {
+      // Stopped during this slot: it counts, as far as it went.
+      for (int i = 0; i < lanes.size(); i++) {
+        ledgers.get(i).sample(slot, lanes.get(i).snapshot());
       }
+      cut = slot + 1;
+    }
+    for (Thread t : threads) {
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    if (failure.get() != null) {
+      throw new IOException("the drill failed while sending: " + failure.get(), failure.get());
     }
     return cut;
   }
 
-  private static void drain(List<Recorder> recorders) {
+  /** Sleeps until {@code deadline} (a {@link System#nanoTime()}); false if stopped first. */
+  private boolean sleepUntil(long deadline) {
+    long left;
+    while (!stopped && (left = deadline - System.nanoTime()) > 0) {
+      LockSupport.parkNanos(Math.min(left, 10_000_000L));
+    }
+    return !stopped;
+  }
+
+  /** The issuing thread of one lane: sends each arrival of the schedule when it is due. */
+  private void issue(Lane lane, Ledger ledger, Pacer pacer, long start) {
+    Pacer.Sink sink =
+        new Pacer.Sink() {
+          @Override
+          public void issue(long at, long lag) {
+            int slot = (int) (at / SLOT);
+            int id = ledger.offer(slot);
+            long sent = System.nanoTime();
+            lane.send(id, outcome -> ledger.done(id, slot, outcome, System.nanoTime() - sent));
+          }
+
+          @Override
+          public void miss(long at) {
+            ledger.missed((int) (at / SLOT));
+          }
+        };
+    while (!stopped) {
+      long wait = pacer.poll(System.nanoTime() - start, sink);
+      if (wait < 0) {
+        return;
+      }
+      if (wait > 0) {
+        LockSupport.parkNanos(Math.min(wait, 10_000_000L));
+      }
+    }
+  }
+
+  private static void drain(List<Ledger> ledgers) {
     long deadline = System.nanoTime() + DRAIN;
-    for (Recorder r : recorders) {
-      while (r.pending.get() > 0 && System.nanoTime() - deadline < 0) {
+    for (Ledger l : ledgers) {
+      while (l.pending() > 0 && System.nanoTime() - deadline < 0) {
         LockSupport.parkNanos(1_000_000L);
       }
     }
@@ -221,44 +380,65 @@ final class Live {
     return kept;
   }
 
-  private String headerLine(List<Recorder> recorders) {
-    StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%5s %-8s", "time", "phase"));
-    for (Recorder r : recorders) {
+  private static final String LANE_COLUMNS = " | %-4s %7s %8s %6s %7s %9s %7s %6s";
+
+  private static String headerLine(List<Lane> lanes) {
+    StringBuilder b =
+        new StringBuilder(String.format(Locale.ROOT, "%5s %-8s %6s", "time", "phase", "asked"));
+    for (Lane lane : lanes) {
       b.append(
           String.format(
               Locale.ROOT,
-              " | %-4s %7s %5s %8s %6s %-6s %7s",
-              r.lane.name(), "offered", "sent", "rejected", "failed", "state", "p"));
+              LANE_COLUMNS,
+              lane.name(), "offered", "rejected", "ok", "backend", "transport", "ignored", "p"));
     }
     return b.toString();
   }
 
-  private String secondLine(List<Recorder> recorders, int second, int limit) {
+  /**
+   * The line of one second: the arrivals the schedule asked for, then per lane what it offered
+   * and how those requests have ended so far; a note when a lane offered less than the schedule
+   * asked (arrivals its thread has not reached yet count as short: by now they are too late) or
+   * requests are still in flight.
+   */
+  private String secondLine(
+      List<Lane> lanes, List<Ledger> ledgers, int[] scheduled, int second, int limit) {
     int from = second * 10;
     int to = Math.min(from + 10, limit);
-    String phase = phaseAt(from);
+    long asked = 0;
+    for (int i = from; i < to; i++) {
+      asked += scheduled[i];
+    }
     StringBuilder b =
-        new StringBuilder(String.format(Locale.ROOT, "%4ds %-8s", second + 1, phase));
-    for (Recorder r : recorders) {
-      long o = 0, s = 0, j = 0, f = 0;
-      for (int i = from; i < to; i++) {
-        o += r.offered.get(i);
-        s += r.sent.get(i);
-        j += r.rejected.get(i);
-        f += r.failed.get(i);
-      }
-      int last = to - 1;
+        new StringBuilder(
+            String.format(Locale.ROOT, "%4ds %-8s %6d", second + 1, phaseAt(from), asked));
+    List<String> notes = new ArrayList<>();
+    for (int i = 0; i < lanes.size(); i++) {
+      Ledger ledger = ledgers.get(i);
+      Ledger.Counts c = ledger.counts(from, to);
+      double p = ledger.probability(to - 1);
       b.append(
           String.format(
               Locale.ROOT,
-              " | %-4s %7d %5d %8d %6d %-6s %6.1f%%",
+              LANE_COLUMNS,
               "",
-              o,
-              s,
-              j,
-              f,
-              r.state[last] == null ? "-" : r.state[last],
-              Double.isNaN(r.probability[last]) ? 0 : r.probability[last] * 100));
+              c.offered(),
+              c.of(Lane.Outcome.REJECTED),
+              c.of(Lane.Outcome.OK),
+              c.of(Lane.Outcome.BACKEND),
+              c.transport(),
+              c.of(Lane.Outcome.IGNORED),
+              String.format(Locale.ROOT, "%.1f%%", Double.isNaN(p) ? 0 : p * 100)));
+      String name = lanes.get(i).name();
+      if (c.offered() < asked) {
+        notes.add(name + " " + LiveReport.shortfall(c.offered(), asked));
+      }
+      if (c.of(Lane.Outcome.UNANSWERED) > 0) {
+        notes.add(name + " " + c.of(Lane.Outcome.UNANSWERED) + " in flight");
+      }
+    }
+    if (!notes.isEmpty()) {
+      b.append("  (").append(String.join("; ", notes)).append(')');
     }
     return b.toString();
   }
@@ -272,78 +452,5 @@ final class Live {
       }
     }
     return phases.get(phases.size() - 1).name();
-  }
-
-  /** Daemon threads named after their pool, so a stuck pool never keeps the JVM alive. */
-  static ThreadFactory daemon(String name) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
-  }
-
-  /** Counts one lane's requests per slot, from every thread. */
-  private static final class Recorder {
-    final Lane lane;
-    final AtomicLongArray offered;
-    final AtomicLongArray sent;
-    final AtomicLongArray rejected;
-    final AtomicLongArray failed;
-    final double[] probability;
-    final State[] state;
-    final AtomicLong pending = new AtomicLong();
-
-    Recorder(Lane lane, int slots) {
-      this.lane = lane;
-      this.offered = new AtomicLongArray(slots);
-      this.sent = new AtomicLongArray(slots);
-      this.rejected = new AtomicLongArray(slots);
-      this.failed = new AtomicLongArray(slots);
-      this.probability = new double[slots];
-      this.state = new State[slots];
-    }
-
-    void send(int slot) {
-      offered.incrementAndGet(slot);
-      pending.incrementAndGet();
-      lane.send(
-          outcome -> {
-            switch (outcome) {
-              case OK -> sent.incrementAndGet(slot);
-              case FAILED -> {
-                sent.incrementAndGet(slot);
-                failed.incrementAndGet(slot);
-              }
-              case REJECTED -> rejected.incrementAndGet(slot);
-            }
-            pending.decrementAndGet();
-          });
-    }
-
-    /** Called by the driver only, when the slot has ended. */
-    void sample(int slot) {
-      Snapshot s = lane.snapshot();
-      probability[slot] = s == null ? Double.NaN : s.probability();
-      state[slot] = s == null ? null : s.state();
-    }
-
-    Timeline timeline(List<Phase> phases, int slots) {
-      List<Slot> list = new ArrayList<>(slots);
-      for (int i = 0; i < slots; i++) {
-        // A request still unanswered after the drain left the client and never came back: a
-        // failure, as a timeout would be.
-        long lost = offered.get(i) - sent.get(i) - rejected.get(i);
-        list.add(
-            new Slot(
-                offered.get(i),
-                sent.get(i) + lost,
-                rejected.get(i),
-                failed.get(i) + lost,
-                probability[i]));
-      }
-      return new Timeline(phases, list);
-    }
   }
 }

@@ -23,19 +23,31 @@ import picocli.CommandLine.Spec;
     version = Drill.VERSION,
     sortOptions = false,
     description = {
-      "Start a gRPC server (Netty) and an HTTP server (JDK HttpServer) on 127.0.0.1, switch them"
-          + " healthy -> failing (UNAVAILABLE / 503) -> healthy, and drive them at a steady rate"
+      "Start a gRPC server (Netty) and an HTTP server (Jetty) on 127.0.0.1, switch them"
+          + " healthy -> failing (UNAVAILABLE / 503) -> healthy, and drive them on a schedule"
           + " through Backstop breakers: one line per second, then the summary and the chart.",
-      "The servers count what reached them, proving that rejected requests never left the"
-          + " client. Ctrl-C stops early and still prints the summary."
+      "Every request ends by cause: ok, the backend's failure, a transport failure (refused,"
+          + " reset, timeout, other), ignored (the client's doing) or rejected locally. The"
+          + " servers record each request's number, proving that rejected requests never left"
+          + " the client. A machine that cannot send on schedule is named as the limit."
+          + " Ctrl-C stops early and still prints the summary."
     })
 final class LiveCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
   @Option(names = "--rps", paramLabel = "RATE",
-      description = "Requests per second on each client (default ${DEFAULT-VALUE}).")
+      description = "Requests per second on each client, at most " + Live.MAX_RPS
+          + " (default ${DEFAULT-VALUE}).")
   double rps = 200;
+
+  @Option(names = "--arrivals", paramLabel = "KIND",
+      description = "even or poisson (default ${DEFAULT-VALUE}).")
+  SimulateCommand.ArrivalsName arrivals = SimulateCommand.ArrivalsName.even;
+
+  @Option(names = "--seed", paramLabel = "N",
+      description = "Seed of Poisson arrivals (default ${DEFAULT-VALUE}).")
+  long seed = 1;
 
   @Option(names = "--duration", paramLabel = "DURATION", converter = DurationConverter.class,
       description = "Length of the run: a quarter healthy, a quarter failing, the rest healed"
@@ -56,7 +68,15 @@ final class LiveCommand implements Callable<Integer> {
       if (!Chart.isPng(out)) {
         throw new IllegalArgumentException("out must end in .png for this chart, was " + out);
       }
-      live = new Live(rps, duration, breaker::builder, stdout);
+      live =
+          new Live(
+              rps,
+              arrivals == SimulateCommand.ArrivalsName.poisson
+                  ? Arrivals.poisson(seed)
+                  : Arrivals.even(),
+              duration,
+              breaker::builder,
+              stdout);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }
@@ -75,7 +95,7 @@ final class LiveCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(hook);
     try {
       Live.Result result = live.run();
-      report(result, stdout);
+      LiveReport.print(result, stdout);
       try {
         Chart.writeStacked(
             result.lanes().stream().map(Live.LaneResult::timeline).toList(),
@@ -83,6 +103,7 @@ final class LiveCommand implements Callable<Integer> {
                 .map(l -> String.format(Locale.ROOT, "%s at %s rps (live)", l.name(),
                     Report.number(rps)))
                 .toList(),
+            result.lanes().stream().map(LiveReport::extras).toList(),
             out);
         stdout.println("chart: " + out);
       } catch (IOException | RuntimeException e) {
@@ -99,35 +120,4 @@ final class LiveCommand implements Callable<Integer> {
       }
     }
   }
-
-  static void report(Live.Result result, PrintWriter out) {
-    out.println();
-    if (result.stopped()) {
-      out.println("stopped early: the summary covers the run so far");
-    }
-    for (Live.LaneResult lane : result.lanes()) {
-      out.println(lane.name() + ":");
-      out.print(Report.table(lane.metrics()));
-      out.println();
-    }
-    for (Live.LaneResult lane : result.lanes()) {
-      Metrics m = lane.metrics();
-      out.printf(
-          Locale.ROOT,
-          "%s: the server received %d; the client sent %d and rejected %d locally:"
-              + " %d + %d = %d offered%s%n",
-          lane.name(),
-          lane.received(),
-          m.sent(),
-          m.rejected(),
-          lane.received(),
-          m.rejected(),
-          lane.received() + m.rejected(),
-          lane.received() + m.rejected() == m.offered()
-              ? ", so no rejected request left the client"
-              : " but " + m.offered() + " were offered");
-    }
-    out.flush();
-  }
-
 }

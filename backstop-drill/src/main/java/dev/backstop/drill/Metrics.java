@@ -16,14 +16,17 @@ import java.util.Objects;
  * @param rejected the requests rejected locally
  * @param failed the requests that failed at the backend
  * @param leak the share of requests offered during {@link Backend#DEAD dead} phases that reached
- *     the backend anyway
- * @param recovery the seconds from the end of the first dead phase until the breaker admits again;
- *     see {@link #of(Timeline)} for the exact definition
+ *     the backend anyway; for a {@link Backend#slow slow} dead backend, counted from its first
+ *     reported failure (the phase's start plus the failure latency)
+ * @param recovery the seconds from the end of the last failing phase until the breaker admits
+ *     again; see {@link #of(Timeline)} for the exact definition
  * @param falseRejections the share of requests rejected during the {@link Backend#HEALTHY healthy}
  *     phases before the first phase with any other backend, when nothing had failed yet
- * @param goodput the requests the backend accepted during {@link Backend.Capacity capacity} phases,
- *     as a share of what its capacity allowed (capacity × duration)
- * @param sentPerCapacity the requests sent during capacity phases per unit of capacity
+ * @param admitted the share of requests offered during healthy phases between two failing phases
+ *     (the healthy spells of a flapping backend) that reached the backend
+ * @param goodput the requests the backend accepted during {@link Backend.Capacity capacity} and
+ *     {@link Backend.Quota quota} phases, as a share of what it allowed (capacity × duration)
+ * @param sentPerCapacity the requests sent during capacity and quota phases per unit of capacity
  * @param phases the counts of each phase, in order
  */
 public record Metrics(
@@ -34,6 +37,7 @@ public record Metrics(
     double leak,
     double recovery,
     double falseRejections,
+    double admitted,
     double goodput,
     double sentPerCapacity,
     List<PhaseStats> phases) {
@@ -49,28 +53,37 @@ public record Metrics(
   /**
    * Computes the metrics of a run.
    *
-   * <p>Recovery, at the 100 ms resolution of the timeline: let {@code H} be the end of the first
-   * dead phase. Consider every one-second window {@code [H + r, H + r + 1 s)} for {@code r} = 0,
-   * 0.1 s, 0.2 s, ... that ends within the run. A window fails if the breaker admitted fewer than
-   * 99 % of the requests offered in it. Recovery is {@code r + 0.1 s} for the last failing window,
-   * so that every one-second window from then on admits at least 99 %, or 0 if none fails. It is
-   * {@link Double#NaN} if there is no dead phase, less than a second of run after it, or the last
-   * window fails (not recovered within the run). Because windows slide by 100 ms rather than
-   * stepping by whole seconds, this is at least as strict as checking whole seconds.
+   * <p>Recovery, at the 100 ms resolution of the timeline: let {@code H} be the end of the last
+   * phase whose backend is not healthy, if a phase follows it. Consider every one-second window
+   * {@code [H + r, H + r + 1 s)} for {@code r} = 0, 0.1 s, 0.2 s, ... that ends within the run. A
+   * window fails if the breaker admitted fewer than 99 % of the requests offered in it. Recovery
+   * is {@code r + 0.1 s} for the last failing window, so that every one-second window from then
+   * on admits at least 99 %, or 0 if none fails. It is {@link Double#POSITIVE_INFINITY} if the
+   * last window fails (not recovered within the run), and {@link Double#NaN} if no phase follows
+   * a failing one or there is less than a second of run after it. Because windows slide by 100 ms rather than stepping by whole
+   * seconds, this is at least as strict as checking whole seconds.
    */
   public static Metrics of(Timeline timeline) {
     Objects.requireNonNull(timeline, "timeline");
     List<Slot> slots = timeline.slots();
+    List<Phase> phases = timeline.phases();
     List<PhaseStats> stats = new ArrayList<>();
     long offered = 0, sent = 0, rejected = 0, failed = 0;
     long deadOffered = 0, deadSent = 0;
     long healthyOffered = 0, healthyRejected = 0;
+    long spellOffered = 0, spellSent = 0;
     boolean leading = true;
     double capacityUnits = 0;
     long capacityAccepted = 0, capacitySent = 0;
-    int healed = -1;
-    for (int i = 0; i < timeline.phases().size(); i++) {
-      Phase phase = timeline.phases().get(i);
+    int lastFailing = -1;
+    for (int i = 0; i < phases.size(); i++) {
+      if (!(phases.get(i).backend().base() instanceof Backend.Healthy)) {
+        lastFailing = i;
+      }
+    }
+    boolean failedBefore = false;
+    for (int i = 0; i < phases.size(); i++) {
+      Phase phase = phases.get(i);
       int from = timeline.start(i);
       int to = from + phase.slots();
       long o = 0, s = 0, r = 0, f = 0;
@@ -88,17 +101,25 @@ public record Metrics(
       sent += s;
       rejected += r;
       failed += f;
-      Backend backend = phase.backend();
-      leading &= backend instanceof Backend.Healthy;
+      Backend backend = phase.backend().base();
+      boolean healthy = backend instanceof Backend.Healthy;
+      leading &= healthy;
       if (leading) {
         healthyOffered += o;
         healthyRejected += r;
       }
+      if (healthy && failedBefore && i < lastFailing) {
+        spellOffered += o;
+        spellSent += s;
+      }
+      failedBefore |= !healthy;
       if (backend instanceof Backend.Dead) {
-        deadOffered += o;
-        deadSent += s;
-        if (healed < 0 && i + 1 < timeline.phases().size()) {
-          healed = to;
+        // A slow backend's first failure is reported only after its latency: count from there.
+        long latency = phase.backend().latency(false).toNanos();
+        int first = from + (int) -Math.floorDiv(-latency, Timeline.SLOT.toNanos());
+        for (Slot slot : slots.subList(Math.min(first, to), to)) {
+          deadOffered += slot.offered();
+          deadSent += slot.sent();
         }
       }
       if (backend instanceof Backend.Capacity c) {
@@ -106,7 +127,15 @@ public record Metrics(
         capacityAccepted += s - f;
         capacitySent += s;
       }
+      if (backend instanceof Backend.Quota q) {
+        capacityUnits += q.perSecond() * phase.duration().toNanos() / 1e9;
+        capacityAccepted += s - f;
+        capacitySent += s;
+      }
     }
+    int healed = lastFailing >= 0 && lastFailing + 1 < phases.size()
+        ? timeline.start(lastFailing + 1)
+        : -1;
     return new Metrics(
         offered,
         sent,
@@ -114,9 +143,10 @@ public record Metrics(
         failed,
         share(deadSent, deadOffered),
         healed < 0 ? Double.NaN : recovery(slots, healed),
-        timeline.phases().get(0).backend() instanceof Backend.Healthy
+        phases.get(0).backend().base() instanceof Backend.Healthy
             ? share(healthyRejected, healthyOffered)
             : Double.NaN,
+        share(spellSent, spellOffered),
         capacityUnits == 0 ? Double.NaN : capacityAccepted / capacityUnits,
         capacityUnits == 0 ? Double.NaN : capacitySent / capacityUnits,
         stats);
@@ -145,7 +175,7 @@ public record Metrics(
       windowSent += slots.get(start + width).sent() - slots.get(start).sent();
     }
     if (lastFailing == last) {
-      return Double.NaN;
+      return Double.POSITIVE_INFINITY;
     }
     return lastFailing < 0 ? 0 : (lastFailing - healed + 1) * Timeline.SLOT.toNanos() / 1e9;
   }

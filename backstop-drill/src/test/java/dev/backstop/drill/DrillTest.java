@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.backstop.SreBreaker;
 import picocli.CommandLine;
 
 /** The command line, end to end in process. */
@@ -62,17 +63,30 @@ class DrillTest {
 
   @Test
   void sweepPrintsOneRowPerScenarioAndRate() {
-    assertThat(drill("simulate", "--sweep", "--original")).isZero();
+    assertThat(drill("simulate", "--sweep", "--original", "--arrivals", "even", "--seeds", "1"))
+        .isZero();
     String[] lines = out.toString().split("\n");
     assertThat(lines[0]).startsWith("| scenario | rps | leak | recovery |");
     assertThat(lines).filteredOn(l -> l.startsWith("| ") && !l.startsWith("| scenario"))
         .extracting(l -> l.split(" \\| ")[0] + " " + l.split(" \\| ")[1])
-        .containsExactly(
-            "| outage 50", "| outage 500", "| outage 5000",
-            "| overload 50", "| overload 500", "| overload 5000",
-            "| flaky 0.3 50", "| flaky 0.3 500", "| flaky 0.3 5000",
-            "| healthy 50", "| healthy 500", "| healthy 5000");
-    assertThat(out.toString()).contains("recent 0, probe 0 s, forgive false), even arrivals");
+        .hasSize(Sweep.cases().size())
+        .startsWith("| outage 2", "| outage 10", "| outage 50", "| outage 500", "| outage 5000")
+        .endsWith("| healthy 50", "| healthy 500", "| healthy 5000");
+    assertThat(out.toString())
+        .contains("probe 0 s, forgive false); worst of even arrivals, seeds 1-1");
+  }
+
+  @Test
+  void everyScenarioRunsFromTheCommandLine() {
+    for (String scenario : SimulateCommand.ScenarioNames.NAMES) {
+      out.getBuffer().setLength(0);
+      assertThat(drill("simulate", "--scenario", scenario, "--rps", "20", "--clients", "2",
+          "--out", dir.resolve(scenario + ".svg").toString())).as(scenario).isZero();
+      assertThat(out.toString()).as(scenario).contains("scenario ").contains("20 rps");
+    }
+    assertThat(drill("simulate", "--scenario", "meltdown")).isEqualTo(2);
+    assertThat(err.toString()).contains("scenario must be one of outage, slow-outage, flapping,"
+        + " partial-outage, ramp, overload, quota, flaky, healthy, was 'meltdown'");
   }
 
   @Test
@@ -86,12 +100,19 @@ class DrillTest {
     assertThat(drill("simulate", "--help")).isZero();
     assertThat(out.toString()).contains("--scenario=NAME", "--recent=N", "--probe=DURATION",
         "--[no-]forgive", "--original", "--sweep");
+    // The defaults in the help are the builder's own.
+    SreBreaker.Settings d = SreBreaker.builder().settings();
+    assertThat(d.recent()).isEqualTo(7);
+    assertThat(out.toString().replaceAll("\\s+", " "))
+        .contains("(default 0.6)", "(default 100)", "(default 3s)", "(default 10)",
+            "(default 7, original 0)", "(default 1.5s, original 0)",
+            "(default on, original off)");
   }
 
   @Test
   void badValuesAreReportedWithTheirName() {
     assertThat(drill("simulate", "--success", "1.5")).isEqualTo(2);
-    assertThat(err.toString()).contains("success must be in (0, 1], was 1.5");
+    assertThat(err.toString()).contains("success must be in [0.01, 1], was 1.5");
     assertThat(drill("simulate", "--window", "3 parsecs")).isEqualTo(2);
     assertThat(err.toString()).contains("duration must look like 3s, 250ms or 0, was '3 parsecs'");
     assertThat(drill("simulate", "--out", dir.resolve("x.gif").toString())).isEqualTo(2);

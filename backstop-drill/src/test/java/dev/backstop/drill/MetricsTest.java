@@ -68,9 +68,10 @@ class MetricsTest {
   }
 
   @Test
-  void recoveryIsUnknownWhenTheLastSecondStillRejects() {
+  void recoveryIsInfiniteWhenTheLastSecondStillRejects() {
     Simulation.Result r = scripted(Scenario.outage(), 100, Scripted.between(79.5, 80));
-    assertThat(r.metrics().recovery()).isNaN();
+    assertThat(r.metrics().recovery()).isInfinite();
+    assertThat(Report.seconds(r.metrics().recovery())).isEqualTo("never");
   }
 
   @Test

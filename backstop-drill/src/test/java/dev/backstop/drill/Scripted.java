@@ -9,7 +9,7 @@ import java.util.function.LongPredicate;
  * A breaker whose decisions are known in advance: it rejects exactly the requests for which the
  * script, given the nanoseconds since the breaker was made, says so.
  */
-final class Scripted implements CircuitBreaker {
+class Scripted implements CircuitBreaker {
   private static final NotAllowedException REJECTED = new NotAllowedException("scripted");
 
   private final Ticker ticker;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.backstop.SreBreaker;
+import dev.backstop.Ticker;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -94,22 +95,80 @@ class SimulationTest {
   }
 
   @Test
-  void sweepRunsEveryScenarioAtEveryRate() {
+  void sweepRunsEveryScenarioAtItsRates() {
     List<Simulation.Result> results =
         Sweep.run(Arrivals.even(), 1, (t, r) -> new Scripted(t, x -> false));
+    List<Sweep.Case> cases = Sweep.cases();
+    assertThat(results).hasSize(cases.size());
     assertThat(results)
         .extracting(r -> r.scenario().name() + " " + Report.number(r.rps()))
-        .containsExactly(
-            "outage 50", "outage 500", "outage 5000",
-            "overload 50", "overload 500", "overload 5000",
-            "flaky 50", "flaky 500", "flaky 5000",
-            "healthy 50", "healthy 500", "healthy 5000");
-    assertThat(results.get(5).scenario().phases().get(0).backend())
-        .isEqualTo(Backend.capacity(2500));
+        .containsExactlyElementsOf(
+            cases.stream().map(c -> c.scenario().name() + " " + Report.number(c.rps())).toList());
+    assertThat(cases)
+        .extracting(c -> c.label() + " " + Report.number(c.rps()))
+        .startsWith("outage 2", "outage 10", "outage 50", "outage 500", "outage 5000",
+            "slow-outage 1 s 50")
+        .contains("slow-outage 2.9 s 5000", "fleet outage 500", "flapping 50",
+            "partial-outage 500", "ramp 5000", "overload 50", "quota 500", "brownout 25 % 50",
+            "brownout 0.2 % 5000", "fleet brownout 10 % 500", "flaky 0.3 2", "fleet flaky 0.3 50")
+        .endsWith("healthy 50", "healthy 500", "healthy 5000");
+    Simulation.Result brownout =
+        results.get(cases.indexOf(new Sweep.Case(Scenario.brownout(0.002, 5000), 5000)));
+    assertThat(brownout.scenario().phases().get(0).backend()).isEqualTo(Backend.capacity(10));
     // Nothing rejected: the outage leaks everything and every overload request is sent.
-    assertThat(results.get(2).metrics().leak()).isEqualTo(1.0);
-    assertThat(results.get(4).metrics().sentPerCapacity()).isCloseTo(2.0, within(1e-9));
-    assertThat(Sweep.table(results).lines()).hasSize(14).element(8)
-        .isEqualTo("| flaky 0.3 | 50 | - | - | - | - | - | 0.0 % |");
+    assertThat(results.get(4).metrics().leak()).isEqualTo(1.0);
+    assertThat(brownout.metrics().sentPerCapacity()).isCloseTo(500, within(1e-9));
+    assertThat(Sweep.table(results).lines())
+        .hasSize(cases.size() + 2)
+        .contains("| flaky 0.3 | 50 | - | - | - | - | - | - | 0.0 % |");
+    assertThat(Sweep.table(results, results).lines())
+        .contains("| flaky 0.3 | 50 | - | - | - | - | - | - | 0.0 % / 0.0 % |",
+            "| outage | 50 | 100.0 % / 100.0 % | 0.0 s / 0.0 s | 0.0 % / 0.0 % | - | - | - |"
+                + " 0.0 % / 0.0 % |");
+  }
+
+  @Test
+  void fleetClientsEachGetTheirShareAndTheirOwnBreaker() {
+    List<Ticker> tickers = new java.util.ArrayList<>();
+    Simulation.Result r =
+        Simulation.builder(Scenario.fleet(10, Scenario.outage()))
+            .rps(50)
+            .breaker(
+                (ticker, random) -> {
+                  tickers.add(ticker);
+                  return SreBreaker.original().ticker(ticker).random(random).build();
+                })
+            .build()
+            .run();
+    assertThat(tickers).hasSize(10);
+    // 5 requests per second per client: the original's minimum of 100 requests is never reached.
+    assertThat(r.metrics().offered()).isEqualTo(4000);
+    assertThat(r.metrics().leak()).isEqualTo(1.0);
+  }
+
+  @Test
+  void aSlowBackendReportsOutcomesLate() {
+    // A Scripted breaker admits everything; record when each outcome reaches it.
+    List<Long> failedAt = new java.util.ArrayList<>();
+    Simulation.Result r =
+        Simulation.builder(Scenario.slowOutage(java.time.Duration.ofMillis(2900)))
+            .rps(10)
+            .breaker(
+                (ticker, random) ->
+                    new Scripted(ticker, x -> false) {
+                      @Override
+                      public void markFailed() {
+                        failedAt.add(ticker.read());
+                      }
+                    })
+            .build()
+            .run();
+    // 100 requests sent into the dead phase (10 s to 20 s), each failing 2.9 s after it was sent.
+    assertThat(failedAt).hasSize(100);
+    assertThat(failedAt.get(1) - failedAt.get(0)).isEqualTo(100_000_000L);
+    assertThat(r.metrics().failed()).isEqualTo(100);
+    // Leak is counted from the first reported failure, 2.9 s into the dead phase: 71 requests.
+    assertThat(r.metrics().leak()).isEqualTo(1.0);
+    assertThat(r.metrics().phases().get(1).sent()).isEqualTo(100);
   }
 }

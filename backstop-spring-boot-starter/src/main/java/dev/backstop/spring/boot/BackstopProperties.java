@@ -21,7 +21,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * <p>Values are checked when they are bound, by the builders themselves: a bad value fails the
  * application's startup with the builder's message naming the property, such as {@code
- * backstop.operations[users].success must be in (0, 1], was 1.5}.
+ * backstop.operations[users].success must be in [0.01, 1], was 1.5}.
  *
  * <p>The breaker options and the group's bounds are {@code null} when unset. Instances are
  * immutable and thread-safe.
@@ -29,15 +29,17 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param enabled Whether to auto-configure Backstop at all. When false, nothing of Backstop is
  *     configured.
  * @param success Share of requests the backend must accept for a breaker to stay closed, in
- *     (0, 1]; K = 1 / success.
- * @param request Minimum number of requests in a breaker's window before anything is rejected.
+ *     [0.01, 1]; K = 1 / success.
+ * @param request Minimum number of requests (sent or rejected) in a breaker's window before the
+ *     whole window is judged.
  * @param window Length of a breaker's rolling window.
  * @param bucket Number of buckets a breaker's window is divided into.
- * @param recent How many of the newest whole buckets, with the current one, are also judged on
- *     their own once the current bucket fails with no accepts; 0 turns this off.
- * @param probe While rejecting, at least one request per interval goes through; 0 turns probing
- *     off.
- * @param forgive Whether local rejections are forgiven once a starved backend accepts again.
+ * @param recent Fewest failures in a row, with no accept among them, judged on their own once
+ *     the run is also too long to be chance; 0 judges the whole window only.
+ * @param probe While rejecting a backend that seems dead, at least one request per interval goes
+ *     through; 0 turns probing off.
+ * @param forgive Whether a run of successes after a dead spell is followed up at once and, once
+ *     too long to be chance, forgives every local rejection made so far.
  * @param original Whether breakers start from the original SRE design (SreBreaker.original())
  *     instead of the default builder; the options that are set apply on top.
  * @param maximumSize Most operations whose breakers are held at once; the least recently used are
@@ -98,13 +100,14 @@ public record BackstopProperties(
    * The options of one operation's breaker; each one left unset ({@code null}) falls back to the
    * value under {@code backstop}, then to the builder's default.
    *
-   * @param success Share of requests the backend must accept, in (0, 1].
-   * @param request Minimum number of requests in the window before anything is rejected.
+   * @param success Share of requests the backend must accept, in [0.01, 1].
+   * @param request Minimum number of requests in the window before the whole window is judged.
    * @param window Length of the rolling window.
    * @param bucket Number of buckets in the window.
-   * @param recent How many of the newest whole buckets are also judged on their own; 0 for none.
-   * @param probe While rejecting, at least one request per interval goes through; 0 for none.
-   * @param forgive Whether local rejections are forgiven once a starved backend accepts again.
+   * @param recent Fewest failures in a row judged on their own; 0 for none.
+   * @param probe While rejecting a backend that seems dead, one request per interval goes
+   *     through; 0 for none.
+   * @param forgive Whether a run of successes after a dead spell forgives local rejections.
    * @param original Whether the breaker starts from the original SRE design.
    */
   public record Breaker(

@@ -97,8 +97,8 @@ final class Breakers implements Function<String, CircuitBreaker> {
 
   /**
    * Returns {@code e} with its message's leading option name replaced by the property's full
-   * name: {@code success must be in (0, 1], was 1.5} becomes {@code backstop.success must be in
-   * (0, 1], was 1.5}; {@code maximumSize} becomes {@code backstop.maximum-size}.
+   * name: {@code success must be in [0.01, 1], was 1.5} becomes {@code backstop.success must be in
+   * [0.01, 1], was 1.5}; {@code maximumSize} becomes {@code backstop.maximum-size}.
    */
   private static IllegalArgumentException renamed(IllegalArgumentException e, String prefix) {
     String message = String.valueOf(e.getMessage());

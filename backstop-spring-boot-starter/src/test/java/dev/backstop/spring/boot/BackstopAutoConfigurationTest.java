@@ -126,17 +126,17 @@ class BackstopAutoConfigurationTest {
 
   @Test
   void badValuesFailStartupNamingTheProperty() {
-    assertFails("backstop.success=1.5", "backstop.success must be in (0, 1], was 1.5");
+    assertFails("backstop.success=1.5", "backstop.success must be in [0.01, 1], was 1.5");
     assertFails("backstop.request=-1", "backstop.request must be >= 0, was -1");
     assertFails("backstop.window=-1s", "backstop.window must be > 0, was PT-1S");
-    assertFails("backstop.bucket=0", "backstop.bucket must be >= 1, was 0");
+    assertFails("backstop.bucket=0", "backstop.bucket must be in [1, 1000], was 0");
     assertFails("backstop.probe=-5ms", "backstop.probe must be >= 0, was PT-0.005S");
     assertFails("backstop.maximum-size=0", "backstop.maximum-size must be >= 1, was 0");
     assertFails(
         "backstop.expire-after-access=0s", "backstop.expire-after-access must be > 0, was PT0S");
     assertFails(
         "backstop.operations[test.Echo/Unary].success=0",
-        "backstop.operations[test.Echo/Unary].success must be in (0, 1], was 0.0");
+        "backstop.operations[test.Echo/Unary].success must be in [0.01, 1], was 0.0");
     assertFails(
         "backstop.health.rejecting-status= ",
         "backstop.health.rejecting-status must not be blank, was \"\"");
@@ -145,21 +145,25 @@ class BackstopAutoConfigurationTest {
   @Test
   void badCombinationsNameTheLevelThatSetThem() {
     assertFails(
-        "backstop.recent=10", "backstop.recent must be less than bucket (10), was 10");
+        "backstop.window=5ns",
+        "backstop.window must be at least bucket (10) nanoseconds, was PT0.000000005S");
     runner
-        .withPropertyValues("backstop.bucket=4", "backstop.operations.users.recent=4")
-        .run(
-            context ->
-                assertThat(rootMessage(context))
-                    .isEqualTo("backstop.operations[users].recent must be less than bucket (4), was 4"));
-    runner
-        .withPropertyValues("backstop.recent=3", "backstop.operations.users.bucket=2")
+        .withPropertyValues("backstop.bucket=8", "backstop.operations.users.window=4ns")
         .run(
             context ->
                 assertThat(rootMessage(context))
                     .isEqualTo(
-                        "backstop.operations[users]: backstop.recent must be less than bucket (2),"
-                            + " was 3"));
+                        "backstop.operations[users].window must be at least bucket (8)"
+                            + " nanoseconds, was PT0.000000004S"));
+    runner
+        .withPropertyValues(
+            "backstop.window=9ns", "backstop.bucket=3", "backstop.operations.users.bucket=10")
+        .run(
+            context ->
+                assertThat(rootMessage(context))
+                    .isEqualTo(
+                        "backstop.operations[users]: backstop.window must be at least bucket (10)"
+                            + " nanoseconds, was PT0.000000009S"));
   }
 
   @Test

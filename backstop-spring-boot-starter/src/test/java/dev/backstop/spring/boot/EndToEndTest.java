@@ -81,6 +81,8 @@ class EndToEndTest {
 
   private static final int HEALTHY = 20;
   private static final int DEAD = 200;
+  /** The time between two calls after healing: a client that keeps calling, as clients do. */
+  private static final Duration HEALED_PACE = Duration.ofMillis(50);
   private static final Duration WAIT = Duration.ofSeconds(10);
   private static final SreBreaker.Settings DEFAULTS = SreBreaker.builder().build().settings();
 
@@ -268,10 +270,9 @@ class EndToEndTest {
     assertThat(healthy).containsEntry(Result.OK, HEALTHY);
     assertThat(serverCount.getAsInt() - start).isEqualTo(HEALTHY);
 
-    // The dead phase starts after the buckets the recent window judges, so that only its own
-    // failures are judged there.
+    // The downstream dies a moment later.
     dead.accept(true);
-    ticker.advance(DEFAULTS.window().dividedBy(DEFAULTS.bucket()).multipliedBy(DEFAULTS.recent() + 1));
+    ticker.advance(Duration.ofMillis(100));
     int deadStart = serverCount.getAsInt();
     Map<Result, Integer> outage = run(call, DEAD);
     int sent = serverCount.getAsInt() - deadStart;
@@ -296,11 +297,16 @@ class EndToEndTest {
     assertThat((String) JsonPath.read(all, "$.operations['" + operation + "'].state"))
         .isEqualTo("OPEN");
 
-    // Healed: within one probe interval a call goes through, succeeds, and ends the shedding.
+    // Healed: within one probe interval a call goes through and succeeds; each success lets the
+    // next call through, and a run of them spread over time ends the shedding.
     dead.accept(false);
     ticker.advance(DEFAULTS.probe());
     int healedStart = serverCount.getAsInt();
-    Map<Result, Integer> healed = run(call, HEALTHY);
+    Map<Result, Integer> healed = new EnumMap<>(Result.class);
+    for (int i = 0; i < HEALTHY; i++) {
+      healed.merge(call.call(), 1, Integer::sum);
+      ticker.advance(HEALED_PACE);
+    }
     assertThat(healed).containsEntry(Result.OK, HEALTHY);
     assertThat(serverCount.getAsInt() - healedStart).isEqualTo(HEALTHY);
 
