@@ -33,6 +33,7 @@ import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuil
 import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.http.protocol.HttpContext;
+import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 import org.junit.jupiter.api.AfterEach;
@@ -401,5 +402,66 @@ class ClassicClientTest {
                 .build());
     assertThat(get(client).status()).isEqualTo(200);
     assertThat(breaker.counts()).isEqualTo(new Counts(1, 0, 1, 0, 0));
+  }
+
+  @Test
+  void anotherGuardsRejectionFurtherDownIsIgnored() {
+    RecordingBreaker inner = new RecordingBreaker("inner").rejectAll();
+    Backstop shared = Backstop.builder().breakers(op -> op.equals("inner") ? inner : breaker).build();
+    CloseableHttpClient nested =
+        track(
+            HttpClients.custom()
+                .addExecInterceptorBefore(
+                    ChainElement.RETRY.name(),
+                    BackstopExec.NAME,
+                    BackstopExec.builder().backstop(shared).operation(r -> "outer").build())
+                .addExecInterceptorBefore(
+                    ChainElement.PROTOCOL.name(),
+                    "INNER",
+                    BackstopExec.builder().backstop(shared).operation(r -> "inner").build())
+                .build());
+
+    Result result = get(nested);
+    assertThat(result.error())
+        .isInstanceOf(NotAllowedIOException.class)
+        .hasCause(inner.rejection());
+    assertThat(inner.counts()).isEqualTo(new Counts(0, 0, 0, 0, 1));
+    assertThat(breaker.counts()).isEqualTo(new Counts(1, 0, 0, 1, 0));
+    assertThat(backend.requests()).isZero();
+  }
+
+  @Test
+  void anUncheckedExceptionFromTheChainReachesTheCallerAndIsASuccessByDefault() {
+    IllegalStateException bug = new IllegalStateException("a later handler's bug");
+    CloseableHttpClient buggy =
+        track(
+            HttpClients.custom()
+                .addExecInterceptorBefore(
+                    ChainElement.RETRY.name(), BackstopExec.NAME, BackstopExec.create(recording))
+                .addExecInterceptorLast(
+                    "BUG",
+                    (request, scope, chain) -> {
+                      throw bug;
+                    })
+                .build());
+
+    assertThat(get(buggy).error()).isSameAs(bug);
+    // DEFAULT_FAILURE counts I/O and protocol errors only; anything else is not the backend's
+    // failure, and counts as a success (not ignored, as in the other integrations).
+    assertThat(breaker.counts()).isEqualTo(new Counts(1, 1, 0, 0, 0));
+    assertThat(backend.requests()).isZero();
+  }
+
+  @Test
+  void aRequestCutByTheClientsCloseFailsWithAnIoErrorThatCountsAsAFailure() throws Exception {
+    CloseableHttpClient closing = client(recording);
+    backend.hang();
+    Future<Result> held = threads.submit(() -> get(closing));
+    backend.awaitRequests(1, WAIT);
+    closing.close(CloseMode.IMMEDIATE);
+
+    // HttpClient gives the handler no sign of its close: the socket's error looks like a reset.
+    assertThat(held.get(WAIT.toSeconds(), TimeUnit.SECONDS).error()).isInstanceOf(IOException.class);
+    assertThat(breaker.awaitMarks(1, WAIT)).isEqualTo(new Counts(1, 0, 1, 0, 0));
   }
 }

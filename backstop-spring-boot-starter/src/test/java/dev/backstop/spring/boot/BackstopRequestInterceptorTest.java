@@ -13,6 +13,8 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -137,6 +139,46 @@ class BackstopRequestInterceptorTest {
         .cause()
         .isInstanceOf(java.net.ConnectException.class);
     assertThat(breakers.get(dead).counts()).isEqualTo(new Counts(1, 0, 1, 0, 0));
+  }
+
+  @Test
+  void aReadTimeoutIsAFailure() {
+    JdkClientHttpRequestFactory factory = new JdkClientHttpRequestFactory();
+    factory.setReadTimeout(Duration.ofMillis(200));
+    RestClient client =
+        RestClient.builder()
+            .requestFactory(factory)
+            .requestInterceptor(BackstopRequestInterceptor.create(backstop))
+            .baseUrl(origin)
+            .build();
+
+    assertThatThrownBy(() -> status(client, "/hang"))
+        .isInstanceOf(ResourceAccessException.class)
+        .cause()
+        .isInstanceOf(HttpTimeoutException.class);
+    assertThat(breakers.get(origin).counts()).isEqualTo(new Counts(1, 0, 1, 0, 0));
+  }
+
+  @Test
+  void anotherGuardsRejectionFurtherDownIsIgnored() {
+    RecordingBreaker inner = breakers.computeIfAbsent("inner", RecordingBreaker::new).rejectAll();
+    RestClient client =
+        RestClient.builder()
+            .requestFactory(new JdkClientHttpRequestFactory())
+            .requestInterceptor(
+                BackstopRequestInterceptor.builder().backstop(backstop).operation(r -> "outer").build())
+            .requestInterceptor(
+                BackstopRequestInterceptor.builder().backstop(backstop).operation(r -> "inner").build())
+            .baseUrl(origin)
+            .build();
+
+    assertThatThrownBy(() -> status(client, "/x"))
+        .isInstanceOf(ResourceAccessException.class)
+        .cause()
+        .isSameAs(inner.rejection());
+    assertThat(inner.counts()).isEqualTo(new Counts(0, 0, 0, 0, 1));
+    assertThat(breakers.get("outer").counts()).isEqualTo(new Counts(1, 0, 0, 1, 0));
+    assertThat(received).hasValue(0);
   }
 
   @Test

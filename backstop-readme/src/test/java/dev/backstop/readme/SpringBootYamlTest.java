@@ -1,10 +1,14 @@
-package dev.backstop.spring.boot;
+package dev.backstop.readme;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.jayway.jsonpath.JsonPath;
 import dev.backstop.Backstop;
 import dev.backstop.SreBreaker;
+import dev.backstop.spring.boot.BackstopAutoConfiguration;
+import dev.backstop.spring.boot.BackstopEndpoint;
+import dev.backstop.spring.boot.BackstopEndpointAutoConfiguration;
+import dev.backstop.spring.boot.BackstopProperties;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,8 +25,8 @@ import org.springframework.core.env.EnumerablePropertySource;
 import org.springframework.core.env.PropertySource;
 import org.springframework.core.io.ByteArrayResource;
 
-/** The README's complete application.yaml binds, and means what the README says. */
-class ReadmeExampleTest {
+/** The README's complete application.yaml (Spring Boot) binds, and means what the README says. */
+class SpringBootYamlTest {
 
   @Test
   void theReadmesApplicationYamlStartsAndConfiguresEachOperation() throws Exception {
@@ -77,7 +81,7 @@ class ReadmeExampleTest {
   }
 
   private static List<PropertySource<?>> readmeYaml() throws Exception {
-    String readme = Files.readString(Path.of("../README.md"), StandardCharsets.UTF_8);
+    String readme = Files.readString(ReadmeTest.README, StandardCharsets.UTF_8);
     int section = readme.indexOf("\n## Spring Boot\n");
     assertThat(section).isPositive();
     int start = readme.indexOf("```yaml\n", section) + "```yaml\n".length();
