@@ -10,13 +10,15 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiPredicate;
 import java.util.function.Function;
-import java.util.function.Predicate;
 import org.apache.hc.client5.http.HttpRoute;
 import org.apache.hc.client5.http.async.AsyncExecCallback;
 import org.apache.hc.client5.http.async.AsyncExecChain;
 import org.apache.hc.client5.http.async.AsyncExecChainHandler;
 import org.apache.hc.client5.http.classic.ExecChain;
 import org.apache.hc.client5.http.classic.ExecChainHandler;
+import org.apache.hc.client5.http.impl.ChainElement;
+import org.apache.hc.client5.http.impl.async.HttpAsyncClientBuilder;
+import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
 import org.apache.hc.core5.http.ClassicHttpRequest;
 import org.apache.hc.core5.http.ClassicHttpResponse;
 import org.apache.hc.core5.http.HttpException;
@@ -67,12 +69,22 @@ import org.apache.hc.core5.http.protocol.HttpContext;
  * as a failure if {@link Builder#failureWhen failureWhen} says so (by default status 500, 503 or
  * 504) and as a success otherwise; it is judged on its status line and headers, as soon as they
  * arrive: the body is streamed to the caller afterwards, so a failure while reading it is not
- * counted. An exception is ignored if the request was cancelled or aborted, or if the exception is
- * or was caused by an interrupt, a cancellation or another guard's rejection ({@link
- * Outcome#of(Throwable, Predicate)}); otherwise it counts as a failure if {@code failureWhen}
- * says so (by default any {@link IOException}: refused or reset connections, connect and response
- * timeouts; and any {@link HttpException}: a response that breaks the protocol) and as a success
- * otherwise. Responses and exceptions reach the caller unchanged.
+ * counted. An exception is ignored if the request was cancelled or aborted, if the client was
+ * closed (see below), if the exception is or was caused by an interrupt, a cancellation or
+ * another guard's rejection, or if it is neither an {@link IOException} nor an {@link
+ * HttpException} (a bug of the client or of a later handler says nothing about the backend):
+ * core's rule {@link Outcome#of(Object, Throwable, BiPredicate)}, extended to {@code
+ * HttpException}. Otherwise it counts as a failure if {@code failureWhen} says so (by default any
+ * {@code IOException}: refused or reset connections, connect and response timeouts; and any
+ * {@code HttpException}: a response that breaks the protocol) and as a success otherwise.
+ * Responses and exceptions reach the caller unchanged.
+ *
+ * <p><b>The client's close.</b> HttpClient tells a handler nothing when its client is closed: a
+ * classic request in flight fails with its socket's I/O error, as a reset would, and an async
+ * request's future is left pending for ever. A client built from {@link #classicClientBuilder()}
+ * or {@link #asyncClientBuilder()} (the handler installed as above, plus a hook the client closes
+ * before its connection manager) tells the handler: the classic request is then ignored, and the
+ * async request is ignored and its future cancelled.
  *
  * <p>Instances are immutable and thread-safe; one instance can serve any number of clients.
  */
@@ -123,14 +135,26 @@ public final class BackstopExec implements ExecChainHandler, AsyncExecChainHandl
   private final Backstop backstop;
   private final Function<? super HttpRequest, String> operation;
   private final BiPredicate<? super HttpResponse, ? super Throwable> failureWhen;
-  private final Predicate<Throwable> errorRule;
-  private final ConcurrentHashMap<HttpHost, String> origins = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<HttpHost, String> origins;
+
+  /** The client this instance serves, if it was installed by one of the builder methods. */
+  private final ClientState client;
 
   private BackstopExec(Builder builder, Backstop backstop) {
     this.backstop = backstop;
     this.operation = builder.operation;
     this.failureWhen = builder.failureWhen;
-    this.errorRule = new ErrorRule(failureWhen);
+    this.origins = new ConcurrentHashMap<>();
+    this.client = null;
+  }
+
+  /** A copy of {@code exec} that serves one client, whose close {@code client} learns of. */
+  private BackstopExec(BackstopExec exec, ClientState client) {
+    this.backstop = exec.backstop;
+    this.operation = exec.operation;
+    this.failureWhen = exec.failureWhen;
+    this.origins = exec.origins;
+    this.client = client;
   }
 
   /** Returns a handler with a new {@link Backstop#create()} and the default options. */
@@ -146,6 +170,45 @@ public final class BackstopExec implements ExecChainHandler, AsyncExecChainHandl
   /** Returns a builder with the defaults of {@link #create()}. */
   public static Builder builder() {
     return new Builder();
+  }
+
+  /**
+   * Returns a new classic client builder with this handler installed before {@code RETRY} and
+   * told when the client is closed: {@code HttpClients.custom()} plus {@code
+   * addExecInterceptorBefore(ChainElement.RETRY.name(), NAME, ...)} and a close hook. A request
+   * the client's {@code close()} cuts is ignored, not counted as the socket's I/O error.
+   */
+  public HttpClientBuilder classicClientBuilder() {
+    return classicClientBuilder(ChainElement.RETRY);
+  }
+
+  /**
+   * Returns a new classic client builder with this handler installed before {@code element} and
+   * told when the client is closed; see {@link #classicClientBuilder()}.
+   */
+  public HttpClientBuilder classicClientBuilder(ChainElement element) {
+    Objects.requireNonNull(element, "element");
+    return new ClassicBuilder(this, element);
+  }
+
+  /**
+   * Returns a new async client builder with this handler installed before {@code RETRY} and told
+   * when the client is closed: {@code HttpAsyncClients.custom()} plus {@code
+   * addExecInterceptorBefore(ChainElement.RETRY.name(), NAME, ...)} and a close hook. HttpClient
+   * leaves the future of a request in flight pending for ever when the client is closed; on a
+   * client built here the close cancels it, and the request is ignored.
+   */
+  public HttpAsyncClientBuilder asyncClientBuilder() {
+    return asyncClientBuilder(ChainElement.RETRY);
+  }
+
+  /**
+   * Returns a new async client builder with this handler installed before {@code element} and
+   * told when the client is closed; see {@link #asyncClientBuilder()}.
+   */
+  public HttpAsyncClientBuilder asyncClientBuilder(ChainElement element) {
+    Objects.requireNonNull(element, "element");
+    return new AsyncBuilder(this, element);
   }
 
   /**
@@ -169,7 +232,9 @@ public final class BackstopExec implements ExecChainHandler, AsyncExecChainHandl
     try {
       response = chain.proceed(request, scope);
     } catch (Throwable t) {
-      (scope.execRuntime.isExecutionAborted() ? Outcome.IGNORED : classify(t)).record(breaker);
+      // Aborted, or cut by the client's close: the socket's error is the client's own doing.
+      (scope.execRuntime.isExecutionAborted() || closed() ? Outcome.IGNORED : classify(t))
+          .record(breaker);
       throw t;
     }
     classify(response).record(breaker);
@@ -196,20 +261,49 @@ public final class BackstopExec implements ExecChainHandler, AsyncExecChainHandl
     }
     GuardedCallback guarded =
         new GuardedCallback(this, breaker, scope.cancellableDependency, callback);
+    if (client != null) {
+      client.started(guarded);
+    }
     try {
       chain.proceed(request, entityProducer, scope, guarded);
     } catch (Throwable t) {
       guarded.threw(t);
+      guarded.ended();
       throw t;
     }
   }
 
-  Outcome classify(HttpResponse response) {
-    return Outcome.classify(failureWhen, response, null);
+  /** A copy of this handler that serves the client {@code client} belongs to. */
+  BackstopExec forClient(ClientState client) {
+    return new BackstopExec(this, client);
   }
 
+  /** Whether this handler serves one client and that client was closed. */
+  boolean closed() {
+    return client != null && client.closed();
+  }
+
+  /** Forgets a finished async request of the client this handler serves. */
+  void ended(GuardedCallback guarded) {
+    if (client != null) {
+      client.ended(guarded);
+    }
+  }
+
+  Outcome classify(HttpResponse response) {
+    return Outcome.of(response, null, failureWhen);
+  }
+
+  /**
+   * Core's rule for I/O clients ({@link Outcome#of(Object, Throwable, BiPredicate)}), which asks
+   * {@code failureWhen} about {@link IOException}s and ignores other exceptions, extended to
+   * HttpClient's checked {@link HttpException}: a response that breaks the protocol is the
+   * backend's answer too.
+   */
   Outcome classify(Throwable error) {
-    return Outcome.of(error, errorRule);
+    return error instanceof HttpException && !Outcome.ignored(error)
+        ? Outcome.classify(failureWhen, null, error)
+        : Outcome.of(null, error, failureWhen);
   }
 
   /** The request's operation: its context's {@link Operation}, else the function's result. */
@@ -267,25 +361,6 @@ public final class BackstopExec implements ExecChainHandler, AsyncExecChainHandl
     return "BackstopExec(" + backstop + ", failureWhen " + failureWhen + ")";
   }
 
-  /** failureWhen applied to an exception alone; named after it in logs. */
-  private static final class ErrorRule implements Predicate<Throwable> {
-    private final BiPredicate<? super HttpResponse, ? super Throwable> failureWhen;
-
-    ErrorRule(BiPredicate<? super HttpResponse, ? super Throwable> failureWhen) {
-      this.failureWhen = failureWhen;
-    }
-
-    @Override
-    public boolean test(Throwable error) {
-      return failureWhen.test(null, error);
-    }
-
-    @Override
-    public String toString() {
-      return failureWhen.toString();
-    }
-  }
-
   /**
    * Configures a {@link BackstopExec}. Each option is checked when it is set and {@link #build()}
    * does not change the builder. Not thread-safe.
@@ -323,8 +398,10 @@ public final class BackstopExec implements ExecChainHandler, AsyncExecChainHandl
     /**
      * Decides whether a request the breaker allowed failed: called once per request with {@code
      * (response, null)} when the status line and headers arrive, or with {@code (null,
-     * exception)}; {@code true} counts as a failure, {@code false} as a success. Exceptions of
-     * cancelled, aborted or interrupted requests are ignored before it is asked. By default
+     * exception)} where the exception is an {@link IOException} or an {@link HttpException};
+     * {@code true} counts as a failure, {@code false} as a success. Other exceptions, and those
+     * of cancelled, aborted or interrupted requests or of a closed client, are ignored before it
+     * is asked. By default
      * {@link #DEFAULT_FAILURE}; extend it with {@code BackstopExec.DEFAULT_FAILURE.or(...)}. If it
      * throws, the request counts as a failure and the caller still gets its response.
      */

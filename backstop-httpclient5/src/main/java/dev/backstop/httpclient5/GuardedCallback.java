@@ -5,6 +5,7 @@ import dev.backstop.Outcome;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.CancellationException;
 import org.apache.hc.client5.http.async.AsyncExecCallback;
 import org.apache.hc.core5.concurrent.CancellableDependency;
 import org.apache.hc.core5.http.EntityDetails;
@@ -20,11 +21,13 @@ import org.apache.hc.core5.http.nio.AsyncDataConsumer;
 final class GuardedCallback implements AsyncExecCallback {
 
   private static final VarHandle RECORDED;
+  private static final VarHandle ENDED;
 
   static {
     try {
-      RECORDED =
-          MethodHandles.lookup().findVarHandle(GuardedCallback.class, "recorded", boolean.class);
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      RECORDED = lookup.findVarHandle(GuardedCallback.class, "recorded", boolean.class);
+      ENDED = lookup.findVarHandle(GuardedCallback.class, "ended", boolean.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -35,6 +38,7 @@ final class GuardedCallback implements AsyncExecCallback {
   private final CancellableDependency cancellable;
   private final AsyncExecCallback callback;
   private volatile boolean recorded;
+  private volatile boolean ended;
 
   GuardedCallback(
       BackstopExec exec,
@@ -68,13 +72,39 @@ final class GuardedCallback implements AsyncExecCallback {
       // Completed without a response head: nothing the backend said to judge.
       breaker.markIgnored();
     }
+    ended();
     callback.completed();
   }
 
   @Override
   public void failed(Exception cause) {
     threw(cause);
+    ended();
     callback.failed(cause);
+  }
+
+  /**
+   * The client this request runs on was closed: records the request as ignored unless an
+   * outcome is already recorded, and, unless it already ended, cancels its future, which
+   * HttpClient would leave pending.
+   */
+  void clientClosed() {
+    if (claim()) {
+      breaker.markIgnored();
+    }
+    if (!ended && ENDED.compareAndSet(this, false, true)) {
+      if (cancellable != null) {
+        cancellable.cancel();
+      } else {
+        callback.failed(new CancellationException("the client was closed"));
+      }
+    }
+  }
+
+  /** The request ended: nothing is left for a close of its client to do. */
+  void ended() {
+    ENDED.setVolatile(this, true);
+    exec.ended(this);
   }
 
   /** Records an exception that ended the request, unless an outcome is already recorded. */

@@ -1,6 +1,7 @@
 package dev.backstop.httpclient5;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.backstop.Backstop;
 import dev.backstop.NotAllowedException;
@@ -16,9 +17,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.hc.client5.http.async.methods.SimpleHttpRequest;
 import org.apache.hc.client5.http.async.methods.SimpleHttpResponse;
 import org.apache.hc.client5.http.async.methods.SimpleRequestBuilder;
@@ -34,6 +38,8 @@ import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The handler in real async clients against a real server on loopback that fails on command.
@@ -266,5 +272,83 @@ class AsyncClientTest {
     Counts after = breaker.awaitMarks(1_020, WAIT);
     assertThat(after.ignored()).isEqualTo(c.ignored() + 20);
     assertThat(after.inFlight()).isZero();
+  }
+
+  /** A future's callback signals, in order. */
+  private static final class Signals implements FutureCallback<SimpleHttpResponse> {
+    final List<String> seen = new CopyOnWriteArrayList<>();
+    final CountDownLatch done = new CountDownLatch(1);
+
+    @Override
+    public void completed(SimpleHttpResponse result) {
+      seen.add("completed");
+      done.countDown();
+    }
+
+    @Override
+    public void failed(Exception ex) {
+      seen.add("failed");
+      done.countDown();
+    }
+
+    @Override
+    public void cancelled() {
+      seen.add("cancelled");
+      done.countDown();
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(CloseMode.class)
+  void closingTheClientCancelsARequestInFlightAndIgnoresItOnce(CloseMode mode) throws Exception {
+    CloseableHttpAsyncClient closing =
+        BackstopExec.create(recording).asyncClientBuilder().build();
+    closing.start();
+    clients.add(closing);
+    backend.hang();
+    Signals signals = new Signals();
+    Future<SimpleHttpResponse> future = closing.execute(request(), signals);
+    backend.awaitRequests(1, WAIT);
+    closing.close(mode);
+
+    assertThat(signals.done.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(future.isCancelled()).isTrue();
+    assertThat(signals.seen).containsExactly("cancelled");
+    assertThat(breaker.counts()).isEqualTo(new Counts(1, 0, 0, 1, 0));
+    backend.release();
+    assertThat(breaker.counts()).isEqualTo(new Counts(1, 0, 0, 1, 0));
+  }
+
+  @Test
+  void installedWithoutTheBuilderTheHandlerNeverLearnsOfTheClose() throws Exception {
+    CloseableHttpAsyncClient closing = client(recording); // addExecInterceptorBefore: no hook
+    backend.hang();
+    Future<SimpleHttpResponse> future = closing.execute(request(), null);
+    backend.awaitRequests(1, WAIT);
+    closing.close(CloseMode.IMMEDIATE);
+
+    // HttpClient 5.6.5 leaves the future pending and tells the chain nothing.
+    assertThatThrownBy(() -> future.get(500, TimeUnit.MILLISECONDS))
+        .isInstanceOf(TimeoutException.class);
+    assertThat(breaker.counts()).isEqualTo(new Counts(1, 0, 0, 0, 0));
+  }
+
+  @Test
+  void anUncheckedExceptionFromTheChainFailsTheFutureAndIsIgnored() throws Exception {
+    IllegalStateException bug = new IllegalStateException("a later handler's bug");
+    CloseableHttpAsyncClient buggy =
+        BackstopExec.create(recording)
+            .asyncClientBuilder()
+            .addExecInterceptorLast(
+                "BUG",
+                (request, entityProducer, scope, chain, callback) -> {
+                  throw bug;
+                })
+            .build();
+    buggy.start();
+    clients.add(buggy);
+    assertThat(get(buggy).error()).isSameAs(bug);
+    assertThat(breaker.counts()).isEqualTo(new Counts(1, 0, 0, 1, 0));
+    assertThat(backend.requests()).isZero();
   }
 }

@@ -13,15 +13,21 @@ import dev.backstop.testing.RecordingBreaker;
 import dev.backstop.testing.RecordingBreaker.Counts;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.apache.hc.client5.http.ClientProtocolException;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.config.RequestConfig;
 import org.apache.hc.client5.http.impl.ChainElement;
@@ -31,6 +37,7 @@ import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.client5.http.protocol.HttpClientContext;
+import org.apache.hc.core5.http.ProtocolException;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.io.CloseMode;
@@ -40,6 +47,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The handler in real classic clients against a real server on loopback that fails on command.
@@ -431,13 +439,12 @@ class ClassicClientTest {
   }
 
   @Test
-  void anUncheckedExceptionFromTheChainReachesTheCallerAndIsASuccessByDefault() {
+  void anUncheckedExceptionFromTheChainReachesTheCallerAndIsIgnored() {
     IllegalStateException bug = new IllegalStateException("a later handler's bug");
     CloseableHttpClient buggy =
         track(
-            HttpClients.custom()
-                .addExecInterceptorBefore(
-                    ChainElement.RETRY.name(), BackstopExec.NAME, BackstopExec.create(recording))
+            BackstopExec.create(recording)
+                .classicClientBuilder()
                 .addExecInterceptorLast(
                     "BUG",
                     (request, scope, chain) -> {
@@ -446,22 +453,111 @@ class ClassicClientTest {
                 .build());
 
     assertThat(get(buggy).error()).isSameAs(bug);
-    // DEFAULT_FAILURE counts I/O and protocol errors only; anything else is not the backend's
-    // failure, and counts as a success (not ignored, as in the other integrations).
-    assertThat(breaker.counts()).isEqualTo(new Counts(1, 1, 0, 0, 0));
+    assertThat(breaker.counts()).isEqualTo(new Counts(1, 0, 0, 1, 0));
     assertThat(backend.requests()).isZero();
   }
 
   @Test
-  void aRequestCutByTheClientsCloseFailsWithAnIoErrorThatCountsAsAFailure() throws Exception {
-    CloseableHttpClient closing = client(recording);
+  void aProtocolErrorIsAFailureAndFailureWhenSeesTheHttpExceptionButNeverAClientBug() {
+    List<Throwable> seen = new CopyOnWriteArrayList<>();
+    BackstopExec exec =
+        BackstopExec.builder()
+            .backstop(recording)
+            .failureWhen(
+                (response, error) -> {
+                  seen.add(error);
+                  return BackstopExec.DEFAULT_FAILURE.test(response, error);
+                })
+            .build();
+    ProtocolException broken = new ProtocolException("a response that breaks the protocol");
+    CloseableHttpClient protocol =
+        track(
+            exec.classicClientBuilder()
+                .addExecInterceptorLast(
+                    "BROKEN",
+                    (request, scope, chain) -> {
+                      throw broken;
+                    })
+                .build());
+    Result r = get(protocol);
+    assertThat(r.error()).isInstanceOf(ClientProtocolException.class).hasCause(broken);
+    assertThat(breaker.counts()).isEqualTo(new Counts(1, 0, 1, 0, 0));
+
+    CloseableHttpClient buggy =
+        track(
+            exec.classicClientBuilder()
+                .addExecInterceptorLast(
+                    "BUG",
+                    (request, scope, chain) -> {
+                      throw new IllegalStateException("bug");
+                    })
+                .build());
+    assertThat(get(buggy).error()).isInstanceOf(IllegalStateException.class);
+    assertThat(breaker.counts()).isEqualTo(new Counts(2, 0, 1, 1, 0));
+    assertThat(seen).containsExactly(broken); // asked about the protocol error only
+  }
+
+  @ParameterizedTest
+  @EnumSource(CloseMode.class)
+  void aRequestCutByTheClientsCloseIsIgnored(CloseMode mode) throws Exception {
+    CloseableHttpClient closing =
+        BackstopExec.create(recording)
+            .classicClientBuilder()
+            // No retry: the socket's error itself ends the request (a retry would find the pool
+            // shut down, an IllegalStateException, ignored as well).
+            .setRetryStrategy(new DefaultHttpRequestRetryStrategy(0, TimeValue.ofMilliseconds(1)))
+            .build();
+    backend.hang();
+    Future<Result> held = threads.submit(() -> get(closing));
+    backend.awaitRequests(1, WAIT);
+    closing.close(mode);
+
+    // The socket's error reaches the caller unchanged; the breaker knows the client closed it.
+    assertThat(held.get(WAIT.toSeconds(), TimeUnit.SECONDS).error())
+        .isInstanceOf(SocketException.class);
+    assertThat(breaker.awaitMarks(1, WAIT)).isEqualTo(new Counts(1, 0, 0, 1, 0));
+    // A request after the close fails before it is sent, and is ignored too.
+    assertThat(get(closing).error()).isInstanceOf(IllegalStateException.class);
+    assertThat(breaker.counts()).isEqualTo(new Counts(2, 0, 0, 2, 0));
+    assertThat(backend.requests()).isEqualTo(1);
+  }
+
+  @Test
+  void aBackendThatResetsTheConnectionIsAFailureOnAClientThatKnowsOfItsClose() throws Exception {
+    CloseableHttpClient client =
+        track(
+            BackstopExec.create(recording)
+                .classicClientBuilder()
+                .setRetryStrategy(
+                    new DefaultHttpRequestRetryStrategy(0, TimeValue.ofMilliseconds(1)))
+                .build());
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Future<?> resets =
+          threads.submit(
+              () -> {
+                try (Socket s = server.accept()) {
+                  s.getInputStream().read(new byte[4096]); // the request
+                  s.setSoLinger(true, 0); // close with a reset
+                }
+                return null;
+              });
+      Result r = get(client, new HttpGet("http://127.0.0.1:" + server.getLocalPort() + "/"), null);
+      resets.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+      assertThat(r.error()).isInstanceOf(IOException.class);
+    }
+    assertThat(breaker.counts()).isEqualTo(new Counts(1, 0, 1, 0, 0));
+  }
+
+  @Test
+  void installedWithoutTheBuilderTheHandlerCannotTellTheClientsCloseFromAReset() throws Exception {
+    CloseableHttpClient closing = client(recording); // addExecInterceptorBefore: no close hook
     backend.hang();
     Future<Result> held = threads.submit(() -> get(closing));
     backend.awaitRequests(1, WAIT);
     closing.close(CloseMode.IMMEDIATE);
 
-    // HttpClient gives the handler no sign of its close: the socket's error looks like a reset.
-    assertThat(held.get(WAIT.toSeconds(), TimeUnit.SECONDS).error()).isInstanceOf(IOException.class);
+    assertThat(held.get(WAIT.toSeconds(), TimeUnit.SECONDS).error())
+        .isInstanceOf(SocketException.class);
     assertThat(breaker.awaitMarks(1, WAIT)).isEqualTo(new Counts(1, 0, 1, 0, 0));
   }
 }
