@@ -59,6 +59,7 @@ public final class RecordingBreaker implements CircuitBreaker {
       throw rejection;
     }
     allowed.incrementAndGet();
+    signal();
   }
 
   @Override
@@ -109,8 +110,30 @@ public final class RecordingBreaker implements CircuitBreaker {
     return counts();
   }
 
+  /**
+   * Waits up to {@code timeout} until {@link #allow()} has let {@code n} requests through in all,
+   * and returns the counts.
+   *
+   * @throws AssertionError if they are not allowed in time
+   */
+  public synchronized Counts awaitAllowed(int n, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (allowed.get() < n) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        throw new AssertionError("expected " + n + " allowed, saw " + allowed.get() + ": " + this);
+      }
+      TimeUnit.NANOSECONDS.timedWait(this, left);
+    }
+    return counts();
+  }
+
   private synchronized void marked() {
     marks++;
+    notifyAll();
+  }
+
+  private synchronized void signal() {
     notifyAll();
   }
 

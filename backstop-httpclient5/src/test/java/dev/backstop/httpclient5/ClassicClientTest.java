@@ -315,7 +315,7 @@ class ClassicClientTest {
     Future<Result> held = threads.submit(() -> get(one, holder, null));
     backend.awaitRequests(1, WAIT);
     Future<Result> waiting = threads.submit(() -> get(one, new HttpGet(backend.uri("/")), null));
-    breakerAllows(2);
+    breaker.awaitAllowed(2, WAIT);
     waiting.cancel(true); // interrupts the thread waiting for the only connection
     assertThat(breaker.awaitMarks(1, WAIT)).isEqualTo(new Counts(2, 0, 0, 1, 0));
     backend.release();
@@ -324,16 +324,6 @@ class ClassicClientTest {
     assertThat(backend.requests()).isEqualTo(1);
   }
 
-  /** Waits until the recording breaker has allowed {@code n} requests. */
-  private void breakerAllows(int n) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (breaker.counts().allowed() < n) {
-      if (System.nanoTime() - deadline > 0) {
-        throw new AssertionError("expected " + n + " allowed requests: " + breaker);
-      }
-      Thread.sleep(1); // polls another thread's progress, not a time window
-    }
-  }
 
   @Test
   void theOperationComesFromTheContextThenTheFunctionThenTheOrigin() {

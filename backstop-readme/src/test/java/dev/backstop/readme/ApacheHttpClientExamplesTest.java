@@ -16,11 +16,8 @@ import java.util.concurrent.TimeUnit;
 import org.apache.hc.client5.http.async.methods.SimpleHttpResponse;
 import org.apache.hc.client5.http.async.methods.SimpleRequestBuilder;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
-import org.apache.hc.client5.http.impl.ChainElement;
 import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
-import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
-import org.apache.hc.client5.http.impl.classic.HttpClients;
 import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.junit.jupiter.api.Test;
@@ -45,10 +42,9 @@ class ApacheHttpClientExamplesTest {
     }
 
     // README: HTTP (Apache HttpClient 5)
-    private final CloseableHttpClient client = HttpClients.custom()   // or HttpAsyncClients.custom(), the same line
-        .addExecInterceptorBefore(                                    // one decision per request, retries inside
-            ChainElement.RETRY.name(), BackstopExec.NAME, BackstopExec.create(backstop))
-        .build();
+    private final CloseableHttpClient client = BackstopExec.create(backstop)
+        .classicClientBuilder()       // HttpClients.custom() with the handler before RETRY: one decision
+        .build();                     // per request, retries inside (asyncClientBuilder() for async)
 
     String user(String id) throws IOException {                       // what execute() throws
       HttpClientContext context = HttpClientContext.create();
@@ -114,13 +110,10 @@ class ApacheHttpClientExamplesTest {
     }
   }
 
-  /** The README's "or HttpAsyncClients.custom(), the same line". */
+  /** The README's "asyncClientBuilder() for async". */
   private static CloseableHttpAsyncClient asyncClient(Backstop backstop) {
     CloseableHttpAsyncClient client =
-        HttpAsyncClients.custom()
-            .addExecInterceptorBefore(
-                ChainElement.RETRY.name(), BackstopExec.NAME, BackstopExec.create(backstop))
-            .build();
+        BackstopExec.create(backstop).asyncClientBuilder().build();
     client.start();
     return client;
   }
