@@ -10,4 +10,12 @@ interface Coarse extends Ticker {
 
   /** The ticker this one follows, which a breaker reads on every call while it is not busy. */
   Ticker source();
+
+  /**
+   * Whether this ticker has stopped following its source at a coarser grain and reads it on
+   * every call instead: a breaker then gains nothing by reading it and stays on the source.
+   */
+  default boolean broken() {
+    return false;
+  }
 }

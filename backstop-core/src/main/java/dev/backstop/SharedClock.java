@@ -38,6 +38,8 @@ final class SharedClock extends SharedClockFields implements Coarse {
    *
    * `time` and `used` are padded on both sides (SharedClockFields), so that no other object's
    * field shares their cache line: every core reads it on every call, and it changes once a tick.
+   * `ticks`, which the thread writes every tick, sits before the padding, and the fields after it
+   * (the source, the name, the thread) are written once.
    */
 
   /** The system property that turns the clock thread off when set to {@code false}. */
@@ -119,8 +121,6 @@ final class SharedClock extends SharedClockFields implements Coarse {
   private final String name;
   /** The last thread started, written before it starts; a restart after it ended replaces it. */
   private volatile Thread thread;
-  /** Ticks so far, written by the thread alone; for measuring what the thread costs. */
-  private volatile long ticks;
 
   /**
    * A clock of {@code source}, its thread named {@code name}, not started: the first read starts
@@ -227,6 +227,17 @@ final class SharedClock extends SharedClockFields implements Coarse {
     }
   }
 
+  /** What a failure to start a thread does, for a clock with no thread: reads go to the source. */
+  void fail() {
+    time = (source.read() & ~STATE) | BROKEN;
+  }
+
+  /** Whether no thread could be started, so that every read reads the source. */
+  @Override
+  public boolean broken() {
+    return (time & STATE) == BROKEN;
+  }
+
   private void run() {
     // Idle time counts from the reading that started the thread, not from when it gets a CPU.
     long checked = time & ~STATE;
@@ -264,8 +275,14 @@ final class SharedClock extends SharedClockFields implements Coarse {
   }
 }
 
+/** The field of {@link SharedClock} its thread writes every tick, away from those calls read. */
+abstract class SharedClockTicks {
+  /** Ticks so far, written by the thread alone; for measuring what the thread costs. */
+  volatile long ticks;
+}
+
 /** Padding before the fields of {@link SharedClock} that every call reads. */
-abstract class SharedClockPadding {
+abstract class SharedClockPadding extends SharedClockTicks {
   long p00, p01, p02, p03, p04, p05, p06, p07, p08, p09, p0a, p0b, p0c, p0d, p0e, p0f;
 }
 

@@ -56,10 +56,12 @@ import java.util.function.DoubleSupplier;
  * reading it for everyone (a few hundred calls per millisecond where a clock read costs a few dozen
  * nanoseconds, a few dozen where it is a system call) reads instead a clock that one daemon thread
  * per JVM, {@code backstop-clock}, publishes every 0.5 ms: a decision is then reused until the next
- * tick, and an outcome counts at the last tick's time. The thread starts when the first breaker
- * needs it, stops when no breaker has read it for a second, and ends after a minute stopped; a
- * breaker called less often reads the system clock on every call, as does {@link #original()}. The
- * system property {@code dev.backstop.clockThread=false} turns the thread off for the JVM.
+ * tick, and an outcome counts at the last tick's time, so both lag by a tick plus however late the
+ * operating system wakes the thread (on a busy 2-CPU VM, ticks came every 0.6 ms on average). The
+ * thread starts when the first breaker needs it, stops when no breaker has read it for a second,
+ * and ends after a minute stopped; a breaker called less often reads the system clock on every
+ * call, as does {@link #original()}. The system property {@code dev.backstop.clockThread=false}
+ * turns the thread off for the JVM (it is read once, when the first breaker is made).
  *
  * <p>Instances are thread-safe; {@link #allow()}, {@link #markSuccess()}, {@link #markFailed()}
  * and {@link #markRejected()} take no lock and allocate nothing (except one small frame per
@@ -354,7 +356,8 @@ public final class SreBreaker implements CircuitBreaker {
   /**
    * Moves the breaker to the shared clock when the calls since the last judgement came at {@link
    * SharedClock#BUSY_CALLS_PER_MS} or more, and back to its ticker below {@link
-   * SharedClock#QUIET_CALLS_PER_MS}.
+   * SharedClock#QUIET_CALLS_PER_MS} or when the clock is {@link Coarse#broken() broken} (a clock
+   * that reads its source on every call would make every call a fresh decision).
    */
   private void pace(Timing t, long now) {
     long elapsed = now - pacedAt;
@@ -366,10 +369,18 @@ public final class SreBreaker implements CircuitBreaker {
     pacedAt = now;
     pacedMarks = marks;
     long perMs = t.coarse ? SharedClock.QUIET_CALLS_PER_MS : SharedClock.BUSY_CALLS_PER_MS;
-    boolean busy = elapsed <= PACE_MAX_NANOS && calls * 1_000_000 >= perMs * elapsed;
+    boolean busy =
+        elapsed <= PACE_MAX_NANOS
+            && calls * 1_000_000 >= perMs * elapsed
+            && !((Coarse) (t.coarse ? t : t.other).clock).broken();
     if (busy != t.coarse) {
       timing = t.other;
     }
+  }
+
+  /** Whether the breaker reads a coarse clock now rather than its ticker; for tests. */
+  boolean onCoarseClock() {
+    return timing.coarse;
   }
 
   /** Rejects if and only if {@code draw < probability}, unless the probe slot is free. */

@@ -214,6 +214,31 @@ class SreBreakerClockTest {
   }
 
   @Test
+  void aBusyBreakerLeavesAClockThatCouldNotStartItsThread() {
+    SreBreaker b = SreBreaker.builder().ticker(clock).build();
+    makeBusy(b);
+    assertThat(b.onCoarseClock()).isTrue();
+    // As when no thread can be started: every read of the clock reads the ticker, so every call
+    // on the clock would be a fresh decision.
+    clock.fail();
+    for (int i = 0; i < 2 * BUSY; i++) {
+      b.allow(0.5);
+      b.markSuccess();
+    }
+    source.advance(MS);
+    b.allow(0.5); // a fresh decision, at the pace of a busy breaker, finds the clock broken
+    assertThat(b.onCoarseClock()).isFalse();
+    // And it stays on its ticker, however busy.
+    for (int i = 0; i < 2 * BUSY; i++) {
+      b.allow(0.5);
+      b.markSuccess();
+    }
+    source.advance(MS);
+    b.allow(0.5);
+    assertThat(b.onCoarseClock()).isFalse();
+  }
+
+  @Test
   void theOriginalAndShortBucketsAlwaysReadTheTicker() {
     SreBreaker original = SreBreaker.original().ticker(clock).build();
     SreBreaker fine = SreBreaker.builder().window(Duration.ofMillis(100)).ticker(clock).build();
