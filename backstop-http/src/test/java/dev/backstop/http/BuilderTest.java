@@ -112,9 +112,12 @@ class BuilderTest {
     String first = origin("http://reused.example.com:8080/a");
     assertThat(origin("http://reused.example.com:8080/b?c")).isSameAs(first);
     // Origins that differ only in scheme, or in port, or in host each get their own key.
-    assertThat(origin("https://reused.example.com:8080/")).isEqualTo("https://reused.example.com:8080");
-    assertThat(origin("http://reused.example.com:8081/")).isEqualTo("http://reused.example.com:8081");
-    assertThat(origin("http://reused.example.org:8080/")).isEqualTo("http://reused.example.org:8080");
+    assertThat(origin("https://reused.example.com:8080/"))
+        .isEqualTo("https://reused.example.com:8080");
+    assertThat(origin("http://reused.example.com:8081/"))
+        .isEqualTo("http://reused.example.com:8081");
+    assertThat(origin("http://reused.example.org:8080/"))
+        .isEqualTo("http://reused.example.org:8080");
     // The same origin with and without its default port, or in other cases: the same key.
     assertThat(origin("HTTP://Reused.Example.com/")).isEqualTo("http://reused.example.com:80");
     assertThat(origin("http://reused.example.com/")).isEqualTo("http://reused.example.com:80");
