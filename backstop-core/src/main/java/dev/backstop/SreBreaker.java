@@ -213,10 +213,17 @@ public final class SreBreaker implements CircuitBreaker {
   private final Window window;
 
   /**
-   * The builder's ticker, or the shared clock while the breaker is busy: swapped by fresh
-   * decisions as the call rate crosses the thresholds.
+   * The timing of the builder's ticker, paired ({@code base.other}) with that of the shared clock
+   * if the breaker may read it while it is busy.
    */
-  private Timing timing;
+  private final Timing base;
+  /**
+   * Whether the breaker reads {@code base.other}, the coarse clock, rather than {@code base}. A
+   * plain field swapped by fresh decisions: a thread that sees it late reads the other timing for
+   * a few more calls, and one that sees the breaker published without synchronisation still finds
+   * {@code base} (final) and reads its ticker.
+   */
+  private boolean coarse;
   /** When the pace was last judged, and the marks counted then (racy on purpose: a heuristic). */
   private long pacedAt;
   private long pacedMarks;
@@ -278,9 +285,9 @@ public final class SreBreaker implements CircuitBreaker {
     if (ticker == Ticker.system()
         && refresh == REFRESH_NANOS
         && (clock == null || clock == SharedClock.system())) {
-      this.timing = clock == null ? SYSTEM_ALONE : SYSTEM;
+      this.base = clock == null ? SYSTEM_ALONE : SYSTEM;
     } else {
-      this.timing = new Timing(ticker, refresh, clock);
+      this.base = new Timing(ticker, refresh, clock);
     }
     long now = ticker.read();
     this.window = new Window(builder.bucket, bucketNanos, now);
@@ -316,7 +323,7 @@ public final class SreBreaker implements CircuitBreaker {
 
   @Override
   public void allow() {
-    Timing t = timing;
+    Timing t = timing();
     long now = t.clock.read();
     double p = decision(t, now);
     admit(now, p, p > 0 ? random.getAsDouble() : 1);
@@ -324,7 +331,7 @@ public final class SreBreaker implements CircuitBreaker {
 
   /** {@link #allow()} with the uniform draw in [0, 1) given, so tests can pin the decision. */
   void allow(double draw) {
-    Timing t = timing;
+    Timing t = timing();
     long now = t.clock.read();
     admit(now, decision(t, now), draw);
   }
@@ -374,13 +381,19 @@ public final class SreBreaker implements CircuitBreaker {
             && calls * 1_000_000 >= perMs * elapsed
             && !((Coarse) (t.coarse ? t : t.other).clock).broken();
     if (busy != t.coarse) {
-      timing = t.other;
+      coarse = busy;
     }
+  }
+
+  /** Where the breaker reads time now: its ticker's timing, or the coarse clock's. */
+  private Timing timing() {
+    Timing b = base;
+    return coarse ? b.other : b;
   }
 
   /** Whether the breaker reads a coarse clock now rather than its ticker; for tests. */
   boolean onCoarseClock() {
-    return timing.coarse;
+    return coarse;
   }
 
   /** Rejects if and only if {@code draw < probability}, unless the probe slot is free. */
@@ -406,7 +419,7 @@ public final class SreBreaker implements CircuitBreaker {
 
   @Override
   public void markSuccess() {
-    long now = timing.clock.read();
+    long now = timing().clock.read();
     window.success(now);
     boolean endedDeadRun = false;
     if (recent > 0) {
@@ -426,7 +439,7 @@ public final class SreBreaker implements CircuitBreaker {
 
   @Override
   public void markFailed() {
-    long now = timing.clock.read();
+    long now = timing().clock.read();
     window.failure(now);
     if (recent > 0 && (long) FAIL_RUN.getAndAdd(this, 1L) == 0) {
       runStart = now;
@@ -449,7 +462,7 @@ public final class SreBreaker implements CircuitBreaker {
    */
   @Override
   public void markRejected() {
-    window.rejection(timing.clock.read());
+    window.rejection(timing().clock.read());
   }
 
   /** Returns {@link State#OPEN} if the rejection rule is in force now, else {@link State#CLOSED}. */
@@ -460,7 +473,7 @@ public final class SreBreaker implements CircuitBreaker {
   /** Returns the counts of the whole window and the decision they lead to, now. */
   public Snapshot snapshot() {
     long[] counts = new long[2];
-    double p = evaluate(timing.clock.read(), counts);
+    double p = evaluate(timing().clock.read(), counts);
     return new Snapshot(
         counts[0],
         Math.min(counts[1], counts[0]),
@@ -702,7 +715,7 @@ public final class SreBreaker implements CircuitBreaker {
    * reused at time {@code n} while {@code from <= n - d < until}. A ticker's timing reuses a
    * decision for up to the refresh interval, but never at the very time it was made; a coarse
    * clock's, until the clock moves. The two of a breaker that may move to a coarse clock point at
-   * each other. Immutable once made, so a breaker swaps it whole.
+   * each other; a breaker's flag says which it reads. Not changed once the breaker is built.
    */
   private static final class Timing {
     final Ticker clock;
