@@ -94,8 +94,10 @@ public final class SreBreaker implements CircuitBreaker {
    * when it is busy: each fresh decision judges the pace of the calls (marks counted in the
    * window's adders) since the last judgement, at least 250 µs before; at SharedClock's busy pace
    * or more a breaker on its ticker moves to the clock, below a quarter of it a breaker on the
-   * clock moves back, and so does one idle for over a second. The pace fields are plain and
-   * racy: a lost update only delays a move by a judgement. The clock lags the system clock by at
+   * clock moves back, and so does one idle for over a second or on a clock that could not start
+   * its thread. The move is a plain flag choosing between the two timings of the final `base`, so
+   * a thread that sees a breaker through a data race reads its ticker. The flag and the pace
+   * fields are plain and racy: a lost update only delays a move by a judgement. The clock lags the system clock by at
    * most a tick plus the thread's wake-up delay, and may read a few microseconds behind the
    * ticker right after a move or a restart: time that moves back that little only makes a
    * decision fresh again (negative age), keeps a record in the current bucket, or delays a probe
