@@ -23,8 +23,9 @@
 #      (class histograms and JFR, thread-local allocation buffers off): allocations.json.
 #   3. OperationMemory: the heap held per idle operation by a Backstop of 100 000 operations:
 #      memory.json.
+#   4. ClockCost: the shared clock thread's ticks and CPU time over 10 s of use: clock.json.
 # With the default 1 fork, 3 x 1 s warmup and 5 x 1 s measurement, 13 + 6 benchmarks at 1 thread
-# and 13 at 2 take about 6 minutes on 2 cores, steps 2 and 3 about one more.
+# and 13 at 2 take about 6 minutes on 2 cores, steps 2 to 4 about one more.
 set -euo pipefail
 
 module="$(cd "$(dirname "$0")" && pwd)"
@@ -54,6 +55,7 @@ done
 java -XX:-UseTLAB -Xms3g -Xmx3g -Xmn2g -cp "$jar" dev.backstop.benchmarks.IntegrationAllocations \
   --out "$module/target/allocations.json"
 java -cp "$jar" dev.backstop.benchmarks.OperationMemory --out "$module/target/memory.json"
+java -cp "$jar" dev.backstop.ClockCost --out "$module/target/clock.json"
 load_after="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 
 note="load average (1, 5, 15 min) before the run: $load_before; after: $load_after"
@@ -62,4 +64,5 @@ if [[ -n "${NOTE:-}" ]]; then
 fi
 java -cp "$jar" dev.backstop.benchmarks.Report --out "$out" --note "$note" \
   --allocations "$module/target/allocations.json" --memory "$module/target/memory.json" \
+  --clock "$module/target/clock.json" \
   "$module/target/jmh-1t.json" "$module/target/jmh-2t.json"

@@ -48,6 +48,21 @@ import java.util.function.DoubleSupplier;
  *       such a run and its rejections keep counting, as in the original.
  * </ul>
  *
+ * <h2>Time</h2>
+ *
+ * <p>Outcomes count in the bucket of the moment they are reported, and a decision is reused for at
+ * most 1 ms (or a bucket, if shorter). With the default {@link Ticker#system() system ticker}, a
+ * breaker called so often that reading the clock twice per call would cost more than a thread
+ * reading it for everyone (a few hundred calls per millisecond where a clock read costs a few dozen
+ * nanoseconds, a few dozen where it is a system call) reads instead a clock that one daemon thread
+ * per JVM, {@code backstop-clock}, publishes every 0.5 ms: a decision is then reused until the next
+ * tick, and an outcome counts at the last tick's time, so both lag by a tick plus however late the
+ * operating system wakes the thread (on a busy 2-CPU VM, ticks came every 0.6 ms on average). The
+ * thread starts when the first breaker needs it, stops when no breaker has read it for a second,
+ * and ends after a minute stopped; a breaker called less often reads the system clock on every
+ * call, as does {@link #original()}. The system property {@code dev.backstop.clockThread=false}
+ * turns the thread off for the JVM (it is read once, when the first breaker is made).
+ *
  * <p>Instances are thread-safe; {@link #allow()}, {@link #markSuccess()}, {@link #markFailed()}
  * and {@link #markRejected()} take no lock and allocate nothing (except one small frame per
  * bucket, when a bucket ends).
@@ -59,16 +74,35 @@ public final class SreBreaker implements CircuitBreaker {
    *
    * Window. Counts live in a Window (requests and accepts packed in one striped adder, local
    * rejections in another, frames of bucket starts); see its comment. Every mark and every
-   * decision passes the time, read from the ticker, so an outcome reported long after its
-   * request counts in the bucket of the moment it was reported.
+   * decision passes the time, read from the current Timing's clock, so an outcome reported long
+   * after its request counts in the bucket of the moment it was reported.
    *
    * Decision cache. Reading the sums means reading counter cells that other threads write, so on
    * several cores every call would pull other cores' cache lines. allow() therefore reuses the
-   * last decision while it is younger than 1 ms (or a bucket, if shorter): a plain double
-   * published by the volatile write of the time it was made. A decision is never reused at the
-   * very time it was made, so a ticker that does not move (a test's) always gets a fresh one.
-   * original() turns the cache off: it decides afresh on every call, exactly as the original
-   * design. state(), snapshot() and toString() always decide afresh.
+   * last decision: a plain double published by the volatile write of the time it was made. How
+   * long is the Timing's: on the ticker, while it is younger than 1 ms (or a bucket, if shorter),
+   * but never at the very time it was made, so a ticker that does not move (a test's) always gets
+   * a fresh one; on a coarse clock, until the clock moves. original() turns the cache off: it
+   * decides afresh on every call, exactly as the original design. state(), snapshot() and
+   * toString() always decide afresh.
+   *
+   * Time. A clock read costs a few dozen ns where the clock is in the vDSO and about a
+   * microsecond where it is a system call, twice per call (allow, mark). The breaker's Timing is
+   * either its ticker's or, for the system ticker with buckets of 25 ms or more, the SharedClock's:
+   * a field one daemon thread per JVM writes every 0.5 ms, so a call reads no clock at all. The
+   * thread costs CPU of its own every tick (ClockCost measures it), so a breaker moves to it only
+   * when it is busy: each fresh decision judges the pace of the calls (marks counted in the
+   * window's adders) since the last judgement, at least 250 µs before; at SharedClock's busy pace
+   * or more a breaker on its ticker moves to the clock, below a quarter of it a breaker on the
+   * clock moves back, and so does one idle for over a second or on a clock that could not start
+   * its thread. The move is a plain flag choosing between the two timings of the final `base`, so
+   * a thread that sees a breaker through a data race reads its ticker. The flag and the pace
+   * fields are plain and racy: a lost update only delays a move by a judgement. The clock lags the system clock by at
+   * most a tick plus the thread's wake-up delay, and may read a few microseconds behind the
+   * ticker right after a move or a restart: time that moves back that little only makes a
+   * decision fresh again (negative age), keeps a record in the current bucket, or delays a probe
+   * by as much. After an idle gap the clock is either running (fresh) or stopped, and a stopped
+   * clock's read is a read of the system clock, so the breaker behaves as a new one either way.
    *
    * Decision. The whole window is judged as in the original, every unforgiven local rejection
    * counting as a request that was not accepted. With `recent` on, the failure run is judged too:
@@ -123,6 +157,15 @@ public final class SreBreaker implements CircuitBreaker {
   private static final double CLOSED = -1;
   /** How long allow() reuses a decision before it reads the counts again. */
   private static final long REFRESH_NANOS = 1_000_000;
+  /** The shortest bucket for which the shared clock's ticks are fine enough (a 2 % error). */
+  private static final long SHARED_MIN_BUCKET_NANOS = 25_000_000;
+  /** Pace is judged over at least this long between two fresh decisions, and at most a second. */
+  private static final long PACE_MIN_NANOS = 250_000;
+  private static final long PACE_MAX_NANOS = 1_000_000_000;
+  /** The system ticker read on each call, reusing a decision for up to 1 ms: the default. */
+  private static final Timing SYSTEM = Timing.pair(Ticker.system(), SharedClock.system());
+  /** The same, for a breaker that never moves to the shared clock. */
+  private static final Timing SYSTEM_ALONE = Timing.pair(Ticker.system(), null);
   /** A run of failures is significant below this chance (10 %) among the window's requests. */
   private static final double LOG_RUN_CHANCE = Math.log(0.1);
   /** A run of successes (a chain) forgives below this chance (1 %) among them. */
@@ -154,24 +197,38 @@ public final class SreBreaker implements CircuitBreaker {
     }
   }
 
-  private final double k;
   private final long request;
   private final int recent;
   private final long windowNanos;
   private final long tickNanos;
   private final long probeNanos;
   private final boolean forgive;
-  private final long refreshNanos;
+  private final double success;
   private final double logFail;
   private final double logOk;
-  private final Ticker ticker;
   private final DoubleSupplier random;
   private final String name;
   /** Set at construction, or by {@link #reportTo} before the breaker is published. */
   private Notifier notifier;
-  private final NotAllowedException rejection;
-  private final Settings settings;
+  /** Made on the first rejection: most breakers never reject. */
+  private volatile NotAllowedException rejection;
   private final Window window;
+
+  /**
+   * The timing of the builder's ticker, paired ({@code base.other}) with that of the shared clock
+   * if the breaker may read it while it is busy.
+   */
+  private final Timing base;
+  /**
+   * Whether the breaker reads {@code base.other}, the coarse clock, rather than {@code base}. A
+   * plain field swapped by fresh decisions: a thread that sees it late reads the other timing for
+   * a few more calls, and one that sees the breaker published without synchronisation still finds
+   * {@code base} (final) and reads its ticker.
+   */
+  private boolean coarse;
+  /** When the pace was last judged, and the marks counted then (racy on purpose: a heuristic). */
+  private long pacedAt;
+  private long pacedMarks;
 
   /** The last decision, published by the volatile write of {@link #decidedAt} that follows it. */
   private double decided;
@@ -203,8 +260,7 @@ public final class SreBreaker implements CircuitBreaker {
   private volatile boolean emitting;
 
   private SreBreaker(Builder builder) {
-    this.settings = builder.settings();
-    this.k = 1 / builder.success;
+    this.success = builder.success;
     this.request = builder.request;
     this.recent = builder.recent;
     this.windowNanos = builder.window.toNanos();
@@ -212,21 +268,36 @@ public final class SreBreaker implements CircuitBreaker {
     this.tickNanos = Math.max(1, windowNanos / 10);
     this.probeNanos = builder.probe.toNanos();
     this.forgive = builder.forgive;
-    this.refreshNanos = builder.exact ? 0 : Math.min(REFRESH_NANOS, bucketNanos);
     this.logFail = Math.log(1 - builder.success);
     this.logOk = Math.log(Math.min(builder.success, 0.99));
-    this.ticker = builder.ticker;
     this.random = builder.random;
     this.name = builder.name;
     this.notifier =
         builder.listener == BreakerListener.NONE ? null : new Notifier(builder.listener, name);
-    this.rejection = name == null ? UNNAMED : new NotAllowedException(name);
+    long refresh = builder.exact ? 0 : Math.min(REFRESH_NANOS, bucketNanos);
+    Ticker ticker = builder.ticker;
+    Coarse clock = ticker == Ticker.system() ? SharedClock.system() : null;
+    if (ticker instanceof Coarse c) {
+      clock = c;
+      ticker = c.source();
+    }
+    if (refresh == 0 || bucketNanos < SHARED_MIN_BUCKET_NANOS) {
+      clock = null;
+    }
+    if (ticker == Ticker.system()
+        && refresh == REFRESH_NANOS
+        && (clock == null || clock == SharedClock.system())) {
+      this.base = clock == null ? SYSTEM_ALONE : SYSTEM;
+    } else {
+      this.base = new Timing(ticker, refresh, clock);
+    }
     long now = ticker.read();
     this.window = new Window(builder.bucket, bucketNanos, now);
     this.nextProbe = now;
     this.probeInterval = probeNanos;
     this.lastDead = now - 2 * windowNanos;
-    this.decidedAt = now - refreshNanos;
+    this.decidedAt = now - refresh;
+    this.pacedAt = now;
   }
 
   /** Returns a breaker with the default settings; see {@link Builder}. */
@@ -254,32 +325,35 @@ public final class SreBreaker implements CircuitBreaker {
 
   @Override
   public void allow() {
-    long now = ticker.read();
-    double p = decision(now);
+    Timing t = timing();
+    long now = t.clock.read();
+    double p = decision(t, now);
     admit(now, p, p > 0 ? random.getAsDouble() : 1);
   }
 
   /** {@link #allow()} with the uniform draw in [0, 1) given, so tests can pin the decision. */
   void allow(double draw) {
-    long now = ticker.read();
-    admit(now, decision(now), draw);
+    Timing t = timing();
+    long now = t.clock.read();
+    admit(now, decision(t, now), draw);
   }
 
   /**
-   * The rejection probability (or {@link #CLOSED}) for a request at {@code now}: the cached one
-   * while it is younger than {@link #refreshNanos}, else a fresh one.
+   * The rejection probability (or {@link #CLOSED}) for a request at {@code now}, read from {@code
+   * t}: the cached one while {@code t} reuses it, else a fresh one.
    */
-  private double decision(long now) {
-    if (refreshNanos > 0) {
-      long age = now - decidedAt;
-      if (age > 0 && age < refreshNanos) {
-        return decided;
-      }
+  private double decision(Timing t, long now) {
+    long age = now - decidedAt;
+    if (age >= t.from && age < t.until) {
+      return decided;
     }
     double p = evaluate(now, null);
-    if (refreshNanos > 0) {
+    if (t.until > 0) {
       decided = p;
       decidedAt = now;
+      if (t.other != null) {
+        pace(t, now);
+      }
     }
     if (notifier != null && (p == CLOSED ? State.CLOSED : State.OPEN) != reported) {
       dirty = true;
@@ -288,20 +362,66 @@ public final class SreBreaker implements CircuitBreaker {
     return p;
   }
 
+  /**
+   * Moves the breaker to the shared clock when the calls since the last judgement came at {@link
+   * SharedClock#BUSY_CALLS_PER_MS} or more, and back to its ticker below {@link
+   * SharedClock#QUIET_CALLS_PER_MS} or when the clock is {@link Coarse#broken() broken} (a clock
+   * that reads its source on every call would make every call a fresh decision).
+   */
+  private void pace(Timing t, long now) {
+    long elapsed = now - pacedAt;
+    if (elapsed < PACE_MIN_NANOS) {
+      return; // too short to judge, or another thread has just judged
+    }
+    long marks = Window.requests(window.outcomes()) + window.rejections();
+    long calls = marks - pacedMarks;
+    pacedAt = now;
+    pacedMarks = marks;
+    long perMs = t.coarse ? SharedClock.QUIET_CALLS_PER_MS : SharedClock.BUSY_CALLS_PER_MS;
+    boolean busy =
+        elapsed <= PACE_MAX_NANOS
+            && calls * 1_000_000 >= perMs * elapsed
+            && !((Coarse) (t.coarse ? t : t.other).clock).broken();
+    if (busy != t.coarse) {
+      coarse = busy;
+    }
+  }
+
+  /** Where the breaker reads time now: its ticker's timing, or the coarse clock's. */
+  private Timing timing() {
+    Timing b = base;
+    return coarse ? b.other : b;
+  }
+
+  /** Whether the breaker reads a coarse clock now rather than its ticker; for tests. */
+  boolean onCoarseClock() {
+    return coarse;
+  }
+
   /** Rejects if and only if {@code draw < probability}, unless the probe slot is free. */
   private void admit(long now, double probability, double draw) {
     if (draw < probability) {
       if (!claimProbe(now)) {
-        throw rejection;
+        throw rejection();
       }
     } else if (probability > 0 && probeNanos > 0) {
       deferProbe(now);
     }
   }
 
+  /** The breaker's rejection, made on first use (racing threads may make two; either will do). */
+  private NotAllowedException rejection() {
+    NotAllowedException r = rejection;
+    if (r == null) {
+      r = name == null ? UNNAMED : new NotAllowedException(name);
+      rejection = r;
+    }
+    return r;
+  }
+
   @Override
   public void markSuccess() {
-    long now = ticker.read();
+    long now = timing().clock.read();
     window.success(now);
     boolean endedDeadRun = false;
     if (recent > 0) {
@@ -321,7 +441,7 @@ public final class SreBreaker implements CircuitBreaker {
 
   @Override
   public void markFailed() {
-    long now = ticker.read();
+    long now = timing().clock.read();
     window.failure(now);
     if (recent > 0 && (long) FAIL_RUN.getAndAdd(this, 1L) == 0) {
       runStart = now;
@@ -344,7 +464,7 @@ public final class SreBreaker implements CircuitBreaker {
    */
   @Override
   public void markRejected() {
-    window.rejection(ticker.read());
+    window.rejection(timing().clock.read());
   }
 
   /** Returns {@link State#OPEN} if the rejection rule is in force now, else {@link State#CLOSED}. */
@@ -355,7 +475,7 @@ public final class SreBreaker implements CircuitBreaker {
   /** Returns the counts of the whole window and the decision they lead to, now. */
   public Snapshot snapshot() {
     long[] counts = new long[2];
-    double p = evaluate(ticker.read(), counts);
+    double p = evaluate(timing().clock.read(), counts);
     return new Snapshot(
         counts[0],
         Math.min(counts[1], counts[0]),
@@ -365,7 +485,14 @@ public final class SreBreaker implements CircuitBreaker {
 
   /** Returns the settings this breaker was built with. */
   public Settings settings() {
-    return settings;
+    return new Settings(
+        success,
+        request,
+        Duration.ofNanos(windowNanos),
+        window.buckets(),
+        recent,
+        Duration.ofNanos(probeNanos),
+        forgive);
   }
 
   @Override
@@ -428,6 +555,7 @@ public final class SreBreaker implements CircuitBreaker {
       counts[0] = requests + rejected;
       counts[1] = accepts;
     }
+    double k = 1 / success;
     double p = judge(requests + rejected, accepts, request, k);
     boolean isDead = false;
     long interval = probeNanos;
@@ -584,6 +712,46 @@ public final class SreBreaker implements CircuitBreaker {
     } while (dirty);
   }
 
+  /**
+   * Where a breaker reads time, and how long it reuses a decision: one made at time {@code d} is
+   * reused at time {@code n} while {@code from <= n - d < until}. A ticker's timing reuses a
+   * decision for up to the refresh interval, but never at the very time it was made; a coarse
+   * clock's, until the clock moves. The two of a breaker that may move to a coarse clock point at
+   * each other; a breaker's flag says which it reads. Not changed once the breaker is built.
+   */
+  private static final class Timing {
+    final Ticker clock;
+    final long from;
+    final long until;
+    final boolean coarse;
+    /** The breaker's other timing: the coarse clock's for its ticker's and back, or null. */
+    Timing other;
+
+    private Timing(Ticker clock, long from, long until, boolean coarse) {
+      this.clock = clock;
+      this.from = from;
+      this.until = until;
+      this.coarse = coarse;
+    }
+
+    /**
+     * The timing of {@code ticker} reusing a decision for up to {@code refresh} ns (none if 0),
+     * paired with that of {@code coarse} if it is not null.
+     */
+    Timing(Ticker ticker, long refresh, Coarse coarse) {
+      this(ticker, 1, refresh, false);
+      if (coarse != null) {
+        other = new Timing(coarse, 0, 1, true);
+        other.other = this;
+      }
+    }
+
+    /** The timing of {@code ticker} with the default refresh, paired with {@code coarse}. */
+    static Timing pair(Ticker ticker, Coarse coarse) {
+      return new Timing(ticker, REFRESH_NANOS, coarse);
+    }
+  }
+
   /** The default source of draws: no allocation, no contention, no shared seed. */
   private enum ThreadLocalRandomDraw implements DoubleSupplier {
     INSTANCE;
@@ -630,12 +798,15 @@ public final class SreBreaker implements CircuitBreaker {
     /** The longest run of failures that can be required before judging it on its own. */
     private static final int MAX_RECENT = 1000;
 
+    private static final Duration WINDOW = Duration.ofSeconds(3);
+    private static final Duration PROBE = Duration.ofMillis(1500);
+
     private double success = 0.6;
     private long request = 100;
-    private Duration window = Duration.ofSeconds(3);
+    private Duration window = WINDOW;
     private int bucket = 10;
     private int recent = 7;
-    private Duration probe = Duration.ofMillis(1500);
+    private Duration probe = PROBE;
     private boolean forgive = true;
     private Ticker ticker = Ticker.system();
     private DoubleSupplier random = ThreadLocalRandomDraw.INSTANCE;

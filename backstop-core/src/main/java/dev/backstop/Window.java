@@ -30,7 +30,8 @@ final class Window {
    * being below 2^32, never carries into the high half.
    *
    * Frames. An immutable Frame holds the end of the current bucket and the cumulative values at
-   * the start of each of the last `buckets` buckets (index 0: the current one). Whoever calls with
+   * the start of each of the last `buckets` buckets (index 0: the current one), outcomes then
+   * rejections in one array. Whoever calls with
    * a time at or after the current bucket's end (an outcome, a rejection or a read) builds the
    * next frame, shifting the starts by the number of buckets that passed (so an idle gap longer
    * than the window leaves an empty window), and publishes it with a CAS; losers of that race use
@@ -75,7 +76,7 @@ final class Window {
     }
     this.buckets = buckets;
     this.bucketNanos = bucketNanos;
-    this.frame = new Frame(now + bucketNanos, new long[buckets], new long[buckets]);
+    this.frame = new Frame(now + bucketNanos, new long[2 * buckets]);
   }
 
   /** Records an accepted request at {@code now}. */
@@ -132,12 +133,12 @@ final class Window {
    * value {@code outcomes} read after {@code f}.
    */
   static long inWindow(Frame f, long outcomes) {
-    return outcomes - f.outcomes[f.outcomes.length - 1];
+    return outcomes - f.starts[f.buckets() - 1];
   }
 
   /** Returns the packed outcomes recorded in the current bucket of {@code f}. */
   static long inCurrent(Frame f, long outcomes) {
-    return outcomes - f.outcomes[0];
+    return outcomes - f.starts[0];
   }
 
   /**
@@ -146,7 +147,7 @@ final class Window {
    * negative, whatever order the values were read in.
    */
   static long rejectionsInWindow(Frame f, long rejections, long from) {
-    return Math.max(0, rejections - Math.max(f.rejections[f.rejections.length - 1], from));
+    return Math.max(0, rejections - Math.max(f.starts[f.starts.length - 1], from));
   }
 
   /** Returns the requests of packed outcomes. */
@@ -163,27 +164,42 @@ final class Window {
   static final class Frame {
     /** When the current bucket ends, in ticker nanoseconds. */
     final long end;
-    /** Cumulative packed outcomes at the start of bucket i, counting back from the current. */
-    final long[] outcomes;
-    /** Cumulative rejections at the start of bucket i, counting back from the current. */
-    final long[] rejections;
+    /**
+     * The cumulative values at the start of bucket i, counting back from the current: packed
+     * outcomes at i, rejections at {@code buckets + i}. One array rather than two saves an
+     * object's header per frame.
+     */
+    final long[] starts;
 
-    Frame(long end, long[] outcomes, long[] rejections) {
+    Frame(long end, long[] starts) {
       this.end = end;
-      this.outcomes = outcomes;
-      this.rejections = rejections;
+      this.starts = starts;
+    }
+
+    /** A frame with the given starts of outcomes and of rejections, of the same length. */
+    Frame(long end, long[] outcomes, long[] rejections) {
+      this(end, concat(outcomes, rejections));
+    }
+
+    private static long[] concat(long[] a, long[] b) {
+      long[] c = Arrays.copyOf(a, a.length + b.length);
+      System.arraycopy(b, 0, c, a.length, b.length);
+      return c;
+    }
+
+    int buckets() {
+      return starts.length >> 1;
     }
 
     Frame advance(long passed, long bucketNanos, long outcomesNow, long rejectionsNow) {
-      int n = outcomes.length;
+      int n = buckets();
       int shift = (int) Math.min(passed, n);
-      long[] o = new long[n];
-      long[] r = new long[n];
-      Arrays.fill(o, 0, shift, outcomesNow);
-      Arrays.fill(r, 0, shift, rejectionsNow);
-      System.arraycopy(outcomes, 0, o, shift, n - shift);
-      System.arraycopy(rejections, 0, r, shift, n - shift);
-      return new Frame(end + passed * bucketNanos, o, r);
+      long[] s = new long[2 * n];
+      Arrays.fill(s, 0, shift, outcomesNow);
+      Arrays.fill(s, n, n + shift, rejectionsNow);
+      System.arraycopy(starts, 0, s, shift, n - shift);
+      System.arraycopy(starts, n, s, n + shift, n - shift);
+      return new Frame(end + passed * bucketNanos, s);
     }
   }
 }

@@ -3,6 +3,7 @@ package dev.backstop.benchmarks;
 import static dev.backstop.benchmarks.Targets.LONG_ADDER;
 import static dev.backstop.benchmarks.Targets.NANO_TIME;
 
+import dev.backstop.ClockCost;
 import dev.backstop.benchmarks.IntegrationAllocations.Census;
 import dev.backstop.benchmarks.JmhResults.Result;
 import dev.backstop.benchmarks.Targets.Check;
@@ -29,11 +30,13 @@ import java.util.TreeSet;
  * class renders.
  *
  * <p>With the census of {@link IntegrationAllocations} ({@code --allocations}) it adds what each
- * integration costs its client's call, and with {@link OperationMemory}'s measurement ({@code
- * --memory}) the memory held per operation.
+ * integration costs its client's call, with {@link OperationMemory}'s measurement ({@code
+ * --memory}) the memory held per operation, and with {@link ClockCost}'s ({@code --clock}) what
+ * the shared clock's thread costs.
  *
  * <p>Usage: {@code java -cp benchmarks.jar dev.backstop.benchmarks.Report --out FILE [--note TEXT]
- * [--allocations FILE] [--memory FILE] JSON...}. Not thread-safe; it is a command.
+ * [--allocations FILE] [--memory FILE] [--clock FILE] JSON...}. Not thread-safe; it is a
+ * command.
  */
 public final class Report {
 
@@ -97,17 +100,29 @@ public final class Report {
    * @param settings the JMH settings, as {@link JmhResults#settings()}
    * @param censuses the integrations' allocation census, or empty
    * @param memory the memory held per operation, or {@code null} if not measured
+   * @param clock what the shared clock's thread costs, or {@code null} if not measured
    */
   record Inputs(
       List<Result> results,
       String jdk,
       String settings,
       List<Census> censuses,
-      OperationMemory.Measurement memory) {
+      OperationMemory.Measurement memory,
+      ClockCost.Measurement clock) {
 
     /** Only JMH results. */
     Inputs(List<Result> results, String jdk, String settings) {
-      this(results, jdk, settings, List.of(), null);
+      this(results, jdk, settings, List.of(), null, null);
+    }
+
+    /** Everything but the clock's cost. */
+    Inputs(
+        List<Result> results,
+        String jdk,
+        String settings,
+        List<Census> censuses,
+        OperationMemory.Measurement memory) {
+      this(results, jdk, settings, censuses, memory, null);
     }
   }
 
@@ -127,6 +142,7 @@ public final class Report {
     String note = "";
     List<Census> censuses = List.of();
     OperationMemory.Measurement memory = null;
+    ClockCost.Measurement clock = null;
     List<Path> inputs = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       if (args[i].equals("--out") && i + 1 < args.length) {
@@ -137,13 +153,16 @@ public final class Report {
         censuses = IntegrationAllocations.read(Path.of(args[++i]));
       } else if (args[i].equals("--memory") && i + 1 < args.length) {
         memory = OperationMemory.read(Path.of(args[++i]));
+      } else if (args[i].equals("--clock") && i + 1 < args.length) {
+        clock = ClockCost.read(Path.of(args[++i]));
       } else {
         inputs.add(Path.of(args[i]));
       }
     }
     if (out == null || inputs.isEmpty()) {
       System.err.println(
-          "usage: Report --out FILE [--note TEXT] [--allocations FILE] [--memory FILE] JSON...");
+          "usage: Report --out FILE [--note TEXT] [--allocations FILE] [--memory FILE]"
+              + " [--clock FILE] JSON...");
       System.exit(2);
       return;
     }
@@ -163,7 +182,7 @@ public final class Report {
             Runtime.getRuntime().availableProcessors(),
             cpuModel(),
             note);
-    Inputs in = new Inputs(results, jdk, settings, censuses, memory);
+    Inputs in = new Inputs(results, jdk, settings, censuses, memory, clock);
     Files.writeString(out, render(in, machine), StandardCharsets.UTF_8);
     List<Check> checks = Targets.check(results, censuses);
     long met = checks.stream().filter(Check::met).count();
@@ -212,6 +231,9 @@ public final class Report {
     }
     if (in.memory() != null) {
       md.append(memory(in.memory()));
+    }
+    if (in.clock() != null) {
+      md.append(clock(in.clock()));
     }
     if (!onCpu.isEmpty()) {
       md.append("\n## On-CPU time\n\n");
@@ -346,6 +368,23 @@ public final class Report {
 
   private static Optional<Census> census(List<Census> censuses, String client) {
     return censuses.stream().filter(c -> c.client().equals(client)).findFirst();
+  }
+
+  /** The section on what the shared clock's thread costs while it runs. */
+  static String clock(ClockCost.Measurement m) {
+    return "\n## The clock thread\n\n"
+        + String.format(
+            Locale.ROOT,
+            "A breaker busy enough to gain by it reads, instead of the system clock, a field that one"
+                + " daemon thread per JVM (`backstop-clock`) updates every %d µs while a breaker"
+                + " reads it (`ClockCost`: the clock kept in use for %.0f s): it ticked every %.0f µs"
+                + " on average and used %.2f %% of one CPU, %.1f µs of CPU per tick."
+                + " `-Ddev.backstop.clockThread=false` turns it off.\n",
+            m.tickNanos() / 1_000,
+            m.seconds(),
+            m.meanTickNanos() / 1e3,
+            m.cpuPercent(),
+            m.cpuPerTickNanos() / 1e3);
   }
 
   /** The section on the memory held per idle operation. */

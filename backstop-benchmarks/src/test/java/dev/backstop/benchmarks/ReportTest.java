@@ -5,6 +5,7 @@ import static dev.backstop.benchmarks.JmhJson.TWO;
 import static dev.backstop.benchmarks.JmhJson.both;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.backstop.ClockCost;
 import dev.backstop.benchmarks.Histogram.Count;
 import dev.backstop.benchmarks.IntegrationAllocations.Census;
 import dev.backstop.benchmarks.IntegrationAllocations.Site;
@@ -138,11 +139,23 @@ class ReportTest {
 
     String md =
         Report.render(
-            new Inputs(results, "17", "1 fork", List.of(grpc), memory),
+            new Inputs(
+                results,
+                "17",
+                "1 fork",
+                List.of(grpc),
+                memory,
+                new ClockCost.Measurement(10.0, 500_000, 16_000, 250_000_000)),
             new Machine("2026-01-02 03:04 UTC", 2, "Some CPU", ""));
 
     assertThat(md)
         .contains("- targets: 4 of 17 met\n")
+        .contains(
+            "\n## The clock thread\n\nA breaker busy enough to gain by it reads, instead of the"
+                + " system clock, a field that one daemon thread per JVM (`backstop-clock`) updates"
+                + " every 500 µs while a breaker reads it (`ClockCost`: the clock kept in use for"
+                + " 10 s): it ticked every 625 µs on average and used 2.50 % of one CPU, 15.6 µs of"
+                + " CPU per tick. `-Ddev.backstop.clockThread=false` turns it off.\n")
         .doesNotContain("| Integrations.grpcPlain |")
         .contains(
             "| gRPC in-process unary | 8000.0 ± 100.0 | 8399.0 ± 120.0 | +399 | +5.0 % | 3000.0"

@@ -10,6 +10,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -96,5 +101,62 @@ class BuilderTest {
   void theDefaultOperationIsTheOriginWithItsPort(String uri, String origin) {
     assertThat(BackstopHttpClient.origin(HttpRequest.newBuilder(URI.create(uri)).build()))
         .isEqualTo(origin);
+  }
+
+  private static String origin(String uri) {
+    return BackstopHttpClient.origin(HttpRequest.newBuilder(URI.create(uri)).build());
+  }
+
+  @Test
+  void theDefaultOperationReusesTheKeyOfARecentOriginAndNeverMixesOriginsUp() {
+    String first = origin("http://reused.example.com:8080/a");
+    assertThat(origin("http://reused.example.com:8080/b?c")).isSameAs(first);
+    // Origins that differ only in scheme, or in port, or in host each get their own key.
+    assertThat(origin("https://reused.example.com:8080/"))
+        .isEqualTo("https://reused.example.com:8080");
+    assertThat(origin("http://reused.example.com:8081/"))
+        .isEqualTo("http://reused.example.com:8081");
+    assertThat(origin("http://reused.example.org:8080/"))
+        .isEqualTo("http://reused.example.org:8080");
+    // The same origin with and without its default port, or in other cases: the same key.
+    assertThat(origin("HTTP://Reused.Example.com/")).isEqualTo("http://reused.example.com:80");
+    assertThat(origin("http://reused.example.com/")).isEqualTo("http://reused.example.com:80");
+  }
+
+  @Test
+  void threadsCallingManyOriginsAtOnceEachGetTheirOwnOriginsKey() throws Exception {
+    int threads = 8;
+    int origins = 100; // more than the slots: origins keep replacing each other
+    CountDownLatch start = new CountDownLatch(1);
+    List<CompletableFuture<Integer>> done = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int id = t;
+      done.add(
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  start.await();
+                } catch (InterruptedException e) {
+                  throw new IllegalStateException(e);
+                }
+                int wrong = 0;
+                for (int i = 0; i < 20_000; i++) {
+                  int n = (i * 7 + id) % origins;
+                  String scheme = n % 2 == 0 ? "http" : "https";
+                  String host = "h" + (n % 10) + ".example.com";
+                  int port = 8000 + n / 10;
+                  String expected = scheme + "://" + host + ":" + port;
+                  if (!origin(expected + "/x").equals(expected)) {
+                    wrong++;
+                  }
+                }
+                return wrong;
+              },
+              runnable -> new Thread(runnable).start()));
+    }
+    start.countDown();
+    for (CompletableFuture<Integer> d : done) {
+      assertThat(d.get(30, TimeUnit.SECONDS)).isZero();
+    }
   }
 }

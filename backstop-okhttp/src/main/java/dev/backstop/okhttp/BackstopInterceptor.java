@@ -84,8 +84,8 @@ public final class BackstopInterceptor implements Interceptor {
    * a cancelled call with a call timeout, whose mark waits for the call's end (CallEnd): only
    * then does OkHttp tell a timeout from a cancel.
    *
-   * Cost per call: one tag lookup (a small map in the Request), the key (the default concatenates
-   * scheme, host and port into a new string; OkHttp itself allocates far more per call), and a
+   * Cost per call: one tag lookup (a small map in the Request), the key (the default reuses the
+   * key of a recent origin, and concatenates scheme, host and port only for a new one), and a
    * lock-free Group.get on a known key. A cancelled call with a call timeout allocates one
    * EventListener, to learn at its end whether it timed out. A rejection allocates one
    * NotAllowedIOException without a stack trace. It cannot be shared like core's
@@ -220,14 +220,35 @@ public final class BackstopInterceptor implements Interceptor {
     }
   }
 
-  /** Returns the default operation: {@code scheme://host:port}, with IPv6 hosts in brackets. */
+  /**
+   * Returns the default operation: {@code scheme://host:port}, with IPv6 hosts in brackets. The
+   * key of a recently seen origin is reused rather than built again (see {@link #ORIGINS}).
+   */
   static String origin(HttpUrl url) {
+    String scheme = url.scheme();
     String host = url.host();
-    if (host.indexOf(':') >= 0) {
-      host = "[" + host + "]";
+    int port = url.port();
+    int slot = (host.hashCode() * 31 + port) & (ORIGINS.length - 1);
+    Origin o = ORIGINS[slot];
+    if (o != null && o.port == port && o.host.equals(host) && o.scheme.equals(scheme)) {
+      return o.key;
     }
-    return url.scheme() + "://" + host + ":" + url.port();
+    String key = scheme + "://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    ORIGINS[slot] = new Origin(scheme, host, port, key);
+    return key;
   }
+
+  /**
+   * The keys of the origins seen last, in 16 slots chosen by host and port and shared by every
+   * interceptor, so that the default operation allocates nothing for a request to a recent origin
+   * (a client mostly calls a few). A new origin replaces the one in its slot. The slots are read
+   * and written without a lock: an {@link Origin} is immutable (its fields are final, so a thread
+   * that sees it sees them), and a lost write only means building a key again.
+   */
+  private static final Origin[] ORIGINS = new Origin[16];
+
+  /** An origin's parts, as {@link HttpUrl} gives them, and its key. */
+  private record Origin(String scheme, String host, int port, String key) {}
 
   @Override
   public String toString() {

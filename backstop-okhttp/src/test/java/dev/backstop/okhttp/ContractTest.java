@@ -21,6 +21,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiPredicate;
 import java.util.function.Function;
 import okhttp3.Call;
@@ -363,6 +365,63 @@ class ContractTest {
         .isEqualTo("http://example.com:80");
     assertThat(BackstopInterceptor.origin(HttpUrl.get("http://[::1]:8080/a")))
         .isEqualTo("http://[::1]:8080");
+  }
+
+  @Test
+  void theDefaultOperationReusesTheKeyOfARecentOriginAndNeverMixesOriginsUp() {
+    String first = BackstopInterceptor.origin(HttpUrl.get("http://reused.example.com:8080/a"));
+    assertThat(BackstopInterceptor.origin(HttpUrl.get("http://reused.example.com:8080/b?c")))
+        .isSameAs(first);
+    // Origins that differ only in scheme, or in port, or in host each get their own key.
+    assertThat(BackstopInterceptor.origin(HttpUrl.get("https://reused.example.com:8080/")))
+        .isEqualTo("https://reused.example.com:8080");
+    assertThat(BackstopInterceptor.origin(HttpUrl.get("http://reused.example.com:8081/")))
+        .isEqualTo("http://reused.example.com:8081");
+    assertThat(BackstopInterceptor.origin(HttpUrl.get("http://reused.example.org:8080/")))
+        .isEqualTo("http://reused.example.org:8080");
+  }
+
+  @Test
+  void threadsCallingManyOriginsAtOnceEachGetTheirOwnOriginsKey() throws Exception {
+    int threads = 8;
+    int origins = 100; // more than the slots: origins keep replacing each other
+    CountDownLatch start = new CountDownLatch(1);
+    List<CompletableFuture<Integer>> done = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int id = t;
+      done.add(
+          CompletableFuture.supplyAsync(
+              () -> {
+                awaitStart(start);
+                int wrong = 0;
+                for (int i = 0; i < 20_000; i++) {
+                  int n = (i * 7 + id) % origins;
+                  String scheme = n % 2 == 0 ? "http" : "https";
+                  String host = "h" + (n % 10) + ".example.com";
+                  int port = 8000 + n / 10;
+                  String key =
+                      BackstopInterceptor.origin(HttpUrl.get(scheme + "://" + host + ":" + port));
+                  if (!key.equals(scheme + "://" + host + ":" + port)) {
+                    wrong++;
+                  }
+                }
+                return wrong;
+              },
+              runnable -> new Thread(runnable).start()));
+    }
+    start.countDown();
+    for (CompletableFuture<Integer> d : done) {
+      assertThat(d.get(30, TimeUnit.SECONDS)).isZero();
+    }
+  }
+
+  private static void awaitStart(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   @Test
