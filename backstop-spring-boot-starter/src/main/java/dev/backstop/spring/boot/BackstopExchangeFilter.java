@@ -117,6 +117,14 @@ public final class BackstopExchangeFilter implements ExchangeFilterFunction {
   private final Backstop backstop;
   private final Function<? super ClientRequest, String> operation;
   private final Predicate<? super HttpStatusCode> failureWhen;
+  /** {@link #verdict}, made once rather than per exchange. */
+  private final Function<Throwable, Throwable> verdict = this::verdict;
+  /** A response as it travels through the operator: itself, or a Failure that carries it. */
+  private final Function<ClientResponse, Mono<ClientResponse>> judged =
+      response ->
+          fails(response.statusCode())
+              ? Mono.defer(() -> Mono.error(new Failure(response, null)))
+              : Mono.just(response);
 
   private BackstopExchangeFilter(Builder builder) {
     this.backstop = builder.backstop != null ? builder.backstop : Backstop.create();
@@ -139,12 +147,8 @@ public final class BackstopExchangeFilter implements ExchangeFilterFunction {
     BackstopOperator<ClientResponse> guard =
         BackstopOperator.builder(backstop, operationOf(request)).failureWhen(FAILED).build();
     return next.exchange(request)
-        .onErrorMap(this::verdict)
-        .flatMap(
-            response ->
-                fails(response.statusCode())
-                    ? Mono.defer(() -> Mono.error(new Failure(response, null)))
-                    : Mono.just(response))
+        .onErrorMap(verdict)
+        .flatMap(judged)
         .transformDeferred(guard)
         .onErrorResume(
             error ->

@@ -9,7 +9,6 @@ import java.net.URI;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.springframework.http.HttpMethod;
@@ -66,11 +65,13 @@ public final class BackstopRequestInterceptor implements ClientHttpRequestInterc
   /** The default failure rule: status 500, 503 or 504. */
   public static final Predicate<HttpStatusCode> DEFAULT_FAILURE =
       new Predicate<>() {
-        private final Set<Integer> codes = Set.of(500, 503, 504);
-
         @Override
         public boolean test(HttpStatusCode status) {
-          return codes.contains(status.value());
+          // A switch rather than a Set<Integer>: these codes are beyond the boxing cache.
+          return switch (status.value()) {
+            case 500, 503, 504 -> true;
+            default -> false;
+          };
         }
 
         @Override
@@ -185,18 +186,40 @@ public final class BackstopRequestInterceptor implements ClientHttpRequestInterc
 
   /**
    * The default operation: {@code scheme://host:port}, scheme and host in lower case, with the
-   * scheme's default port (80 for http, 443 for https) when the URI has none.
+   * scheme's default port (80 for http, 443 for https) when the URI has none. The key of a
+   * recently seen origin is reused rather than built again (see {@link #ORIGINS}).
    */
   static String origin(URI uri) {
-    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme();
     String host = uri.getHost() != null ? uri.getHost() : uri.getRawAuthority();
-    host = host == null ? "" : host.toLowerCase(Locale.ROOT);
+    host = host == null ? "" : host;
     int port = uri.getPort();
-    if (port == -1) {
-      port = "https".equals(scheme) ? 443 : 80;
+    int slot = (host.hashCode() * 31 + port) & (ORIGINS.length - 1);
+    Origin o = ORIGINS[slot];
+    if (o != null && o.port == port && o.host.equals(host) && o.scheme.equals(scheme)) {
+      return o.key;
     }
-    return scheme + "://" + host + ":" + port;
+    String lowerScheme = scheme.toLowerCase(Locale.ROOT);
+    int knownPort = port != -1 ? port : "https".equals(lowerScheme) ? 443 : 80;
+    String key = lowerScheme + "://" + host.toLowerCase(Locale.ROOT) + ":" + knownPort;
+    ORIGINS[slot] = new Origin(scheme, host, port, key);
+    return key;
   }
+
+  /**
+   * The keys of the origins seen last, in 16 slots chosen by host and port and shared by the
+   * interceptors and {@link BackstopExchangeFilter}s, so that the default operation allocates
+   * nothing for a request to a recent origin (a client mostly calls a few), as {@code
+   * backstop-http} and {@code backstop-okhttp} do. An origin is cached by the scheme, host and
+   * port as the {@link URI} gives them, before they are put in lower case; a new origin replaces
+   * the one in its slot. The slots are read and written without a lock: an {@link Origin} is
+   * immutable (its fields are final, so a thread that sees it sees them), and a lost write only
+   * means building a key again.
+   */
+  private static final Origin[] ORIGINS = new Origin[16];
+
+  /** An origin's parts, as the request's {@link URI} gives them, and its key. */
+  private record Origin(String scheme, String host, int port, String key) {}
 
   private static String withoutQuery(URI uri) {
     String s = uri.toString();
