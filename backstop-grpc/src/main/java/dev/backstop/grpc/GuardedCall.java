@@ -169,7 +169,7 @@ final class GuardedCall<ReqT, RespT> extends ForwardingClientCall<ReqT, RespT> {
 
   /**
    * Closes a rejected call with the breaker's rejection: through the executor of the call options
-   * if they name one, as gRPC closes calls it fails early, else here.
+   * if they name one, in the caller's Context (as gRPC closes calls it fails early), else here.
    */
   private void reject(Listener<RespT> listener, NotAllowedException rejected, Context context) {
     Metadata trailers = new Metadata();
@@ -179,7 +179,7 @@ final class GuardedCall<ReqT, RespT> extends ForwardingClientCall<ReqT, RespT> {
     Executor executor = callOptions.getExecutor();
     if (executor != null) {
       try {
-        executor.execute(new Rejection<>(listener, status, trailers, context));
+        executor.execute(context.wrap(() -> listener.onClose(status, trailers)));
         return;
       } catch (RejectedExecutionException e) {
         // The caller's executor is shut down: the caller must still hear of its call.
@@ -278,31 +278,6 @@ final class GuardedCall<ReqT, RespT> extends ForwardingClientCall<ReqT, RespT> {
     void record(Outcome outcome) {
       if (!recorded && RECORDED.compareAndSet(this, false, true)) {
         outcome.record(breaker);
-      }
-    }
-  }
-
-  /** Closes a rejected call on the executor of its call options, in the caller's Context. */
-  private static final class Rejection<RespT> implements Runnable {
-    private final Listener<RespT> listener;
-    private final Status status;
-    private final Metadata trailers;
-    private final Context context;
-
-    Rejection(Listener<RespT> listener, Status status, Metadata trailers, Context context) {
-      this.listener = listener;
-      this.status = status;
-      this.trailers = trailers;
-      this.context = context;
-    }
-
-    @Override
-    public void run() {
-      Context previous = context.attach();
-      try {
-        listener.onClose(status, trailers);
-      } finally {
-        context.detach(previous);
       }
     }
   }

@@ -93,12 +93,14 @@ public final class BackstopExec implements ExecChainHandler, AsyncExecChainHandl
   /*
    * How it works.
    *
-   * Both execute() methods are the breaker contract around chain.proceed(): key, allow, proceed,
-   * then exactly one mark. The classic one marks before it returns or throws. The async one
-   * passes a GuardedCallback down the chain, which marks on the first of handleResponse (the
-   * status line and headers), failed or completed, claimed by a CAS, and is the only allocation
-   * an allowed async request adds. A rejection allocates one NotAllowedIOException without a
-   * stack trace; it cannot be shared, since callers may add suppressed exceptions to it.
+   * Both execute() methods are the breaker contract around chain.proceed(): key, allow (in
+   * allowed(), shared by both), proceed, then exactly one mark. The classic one marks before it
+   * returns or throws. The async one passes a GuardedCallback down the chain, which marks on the
+   * first of handleResponse (the status line and headers), failed or completed, claimed by a CAS.
+   * That callback is the only allocation an allowed async request adds, but for one node of
+   * ClientState's set of requests in flight on a client made by asyncClientBuilder(). A rejection
+   * allocates one NotAllowedIOException without a stack trace; it cannot be shared, since callers
+   * may add suppressed exceptions to it.
    *
    * The default key is the route's target origin. Its string is cached per HttpHost in a
    * ConcurrentHashMap, so a request to a known host builds no string; hosts can come from request
@@ -220,14 +222,7 @@ public final class BackstopExec implements ExecChainHandler, AsyncExecChainHandl
   public ClassicHttpResponse execute(
       ClassicHttpRequest request, ExecChain.Scope scope, ExecChain chain)
       throws IOException, HttpException {
-    String name = operation(request, scope.route, scope.clientContext);
-    CircuitBreaker breaker = backstop.breaker(name);
-    try {
-      breaker.allow();
-    } catch (NotAllowedException rejected) {
-      breaker.markRejected();
-      throw new NotAllowedIOException(name, rejected);
-    }
+    CircuitBreaker breaker = allowed(operation(request, scope.route, scope.clientContext));
     ClassicHttpResponse response;
     try {
       response = chain.proceed(request, scope);
@@ -250,13 +245,11 @@ public final class BackstopExec implements ExecChainHandler, AsyncExecChainHandl
       AsyncExecChain chain,
       AsyncExecCallback callback)
       throws HttpException, IOException {
-    String name = operation(request, scope.route, scope.clientContext);
-    CircuitBreaker breaker = backstop.breaker(name);
+    CircuitBreaker breaker;
     try {
-      breaker.allow();
-    } catch (NotAllowedException rejected) {
-      breaker.markRejected();
-      callback.failed(new NotAllowedIOException(name, rejected));
+      breaker = allowed(operation(request, scope.route, scope.clientContext));
+    } catch (NotAllowedIOException rejected) {
+      callback.failed(rejected);
       return;
     }
     GuardedCallback guarded =
@@ -271,6 +264,21 @@ public final class BackstopExec implements ExecChainHandler, AsyncExecChainHandl
       guarded.ended();
       throw t;
     }
+  }
+
+  /**
+   * Asks the breaker of operation {@code name}; records a rejection and throws it as the {@link
+   * NotAllowedIOException} both clients fail the request with.
+   */
+  private CircuitBreaker allowed(String name) throws NotAllowedIOException {
+    CircuitBreaker breaker = backstop.breaker(name);
+    try {
+      breaker.allow();
+    } catch (NotAllowedException rejected) {
+      breaker.markRejected();
+      throw new NotAllowedIOException(name, rejected);
+    }
+    return breaker;
   }
 
   /** A copy of this handler that serves the client {@code client} belongs to. */

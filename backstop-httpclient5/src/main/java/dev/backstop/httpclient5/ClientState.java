@@ -11,6 +11,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * after its I/O reactor: so a classic request that the close cuts sees {@link #closed()} when its
  * socket fails, and an async request in flight, which HttpClient would leave pending for ever, is
  * ended here.
+ *
+ * <p>Membership in the set is what says an async request has not ended: whichever of {@link
+ * #ended} and the close takes a request out of the set first wins, so the close ends a request at
+ * most once, and never one that already ended by itself.
  */
 final class ClientState implements Closeable {
 
@@ -24,7 +28,7 @@ final class ClientState implements Closeable {
   /** Tracks an async request until it ends; ends it at once if the client is already closed. */
   void started(GuardedCallback guarded) {
     inFlight.add(guarded);
-    if (closed) {
+    if (closed && inFlight.remove(guarded)) {
       guarded.clientClosed();
     }
   }
@@ -37,7 +41,9 @@ final class ClientState implements Closeable {
   public void close() {
     closed = true;
     for (GuardedCallback guarded : inFlight) {
-      guarded.clientClosed();
+      if (inFlight.remove(guarded)) {
+        guarded.clientClosed();
+      }
     }
   }
 

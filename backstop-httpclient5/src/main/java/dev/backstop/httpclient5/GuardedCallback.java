@@ -21,13 +21,11 @@ import org.apache.hc.core5.http.nio.AsyncDataConsumer;
 final class GuardedCallback implements AsyncExecCallback {
 
   private static final VarHandle RECORDED;
-  private static final VarHandle ENDED;
 
   static {
     try {
-      MethodHandles.Lookup lookup = MethodHandles.lookup();
-      RECORDED = lookup.findVarHandle(GuardedCallback.class, "recorded", boolean.class);
-      ENDED = lookup.findVarHandle(GuardedCallback.class, "ended", boolean.class);
+      RECORDED =
+          MethodHandles.lookup().findVarHandle(GuardedCallback.class, "recorded", boolean.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -38,7 +36,6 @@ final class GuardedCallback implements AsyncExecCallback {
   private final CancellableDependency cancellable;
   private final AsyncExecCallback callback;
   private volatile boolean recorded;
-  private volatile boolean ended;
 
   GuardedCallback(
       BackstopExec exec,
@@ -84,26 +81,24 @@ final class GuardedCallback implements AsyncExecCallback {
   }
 
   /**
-   * The client this request runs on was closed: records the request as ignored unless an
-   * outcome is already recorded, and, unless it already ended, cancels its future, which
-   * HttpClient would leave pending.
+   * The client this request runs on was closed before the request ended: records the request as
+   * ignored unless an outcome is already recorded, and cancels its future, which HttpClient would
+   * leave pending. {@link ClientState} calls it at most once, for a request it took out of its
+   * set of requests in flight before {@link #ended()} did.
    */
   void clientClosed() {
     if (claim()) {
       breaker.markIgnored();
     }
-    if (!ended && ENDED.compareAndSet(this, false, true)) {
-      if (cancellable != null) {
-        cancellable.cancel();
-      } else {
-        callback.failed(new CancellationException("the client was closed"));
-      }
+    if (cancellable != null) {
+      cancellable.cancel();
+    } else {
+      callback.failed(new CancellationException("the client was closed"));
     }
   }
 
   /** The request ended: nothing is left for a close of its client to do. */
   void ended() {
-    ENDED.setVolatile(this, true);
     exec.ended(this);
   }
 

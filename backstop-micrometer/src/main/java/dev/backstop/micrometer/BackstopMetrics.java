@@ -76,7 +76,7 @@ public final class BackstopMetrics implements BreakerListener, AutoCloseable {
   /*
    * How it works.
    *
-   * Counting. Each operation has an Operation holder with four LongAdders; the listener methods
+   * Counting. Each operation has an Operation holder with five LongAdders; the listener methods
    * look the holder up in a ConcurrentHashMap and increment one adder. The counters published to
    * registries are FunctionCounters that read the adders, so recording never calls Micrometer, a
    * registry bound at any time sees the counts from the operation's first report, and every
@@ -84,7 +84,8 @@ public final class BackstopMetrics implements BreakerListener, AutoCloseable {
    *
    * Registration. The first report of an unknown operation takes `lock`, creates its holder and
    * registers its meters in every bound registry. bindTo takes the same lock, registers the
-   * operations gauge and the meters of every known operation, and adds the registry to the list.
+   * operations gauge and the meters of every known operation, and puts the registry, with that
+   * gauge, in `registries`.
    * removed(op) takes the lock, drops the holder and removes its meters from every registry. So
    * an operation's holder and its meters in each registry come and go together, and a registry is
    * either given all of an operation's meters or none.
