@@ -3,6 +3,7 @@ package dev.backstop.http;
 import dev.backstop.Backstop;
 import dev.backstop.CircuitBreaker;
 import dev.backstop.NotAllowedException;
+import dev.backstop.Origin;
 import dev.backstop.Outcome;
 import java.io.IOException;
 import java.net.Authenticator;
@@ -17,7 +18,6 @@ import java.net.http.HttpResponse.BodyHandler;
 import java.net.http.HttpResponse.PushPromiseHandler;
 import java.net.http.WebSocket;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -397,40 +397,15 @@ public final class BackstopHttpClient extends HttpClient {
   }
 
   /**
-   * The default operation key: the request's origin, {@code scheme://host:port}, with the scheme
-   * and host in lower case and the scheme's default port filled in (80 for http, 443 for https).
-   * The key of a recently seen origin is reused rather than built again (see {@link #ORIGINS}).
+   * The default operation key: the request's origin, {@code scheme://host:port}, as {@link
+   * Origin#key} makes it (lower case, the scheme's default port filled in, a recent origin's key
+   * reused). A request's URI always has a scheme and a host: {@link HttpRequest.Builder} refuses
+   * one without.
    */
   static String origin(HttpRequest request) {
     URI uri = request.uri();
-    String scheme = uri.getScheme() == null ? "" : uri.getScheme();
-    String host = uri.getHost() != null ? uri.getHost() : uri.getRawAuthority();
-    host = host == null ? "" : host;
-    int port = uri.getPort();
-    int slot = (host.hashCode() * 31 + port) & (ORIGINS.length - 1);
-    Origin o = ORIGINS[slot];
-    if (o != null && o.port == port && o.host.equals(host) && o.scheme.equals(scheme)) {
-      return o.key;
-    }
-    String lowerScheme = scheme.toLowerCase(Locale.ROOT);
-    int knownPort = port != -1 ? port : "https".equals(lowerScheme) ? 443 : 80;
-    String key = lowerScheme + "://" + host.toLowerCase(Locale.ROOT) + ":" + knownPort;
-    ORIGINS[slot] = new Origin(scheme, host, port, key);
-    return key;
+    return Origin.key(uri.getScheme(), uri.getHost(), uri.getPort());
   }
-
-  /**
-   * The keys of the origins seen last, in 16 slots chosen by host and port and shared by every
-   * client, so that the default operation allocates nothing for a request to a recent origin (a
-   * client mostly calls a few). An origin is cached by the scheme, host and port as the {@link URI}
-   * gives them, before they are put in lower case; a new origin replaces the one in its slot. The
-   * slots are read and written without a lock: an {@link Origin} is immutable (its fields are
-   * final, so a thread that sees it sees them), and a lost write only means building a key again.
-   */
-  private static final Origin[] ORIGINS = new Origin[16];
-
-  /** An origin's parts, as the request's {@link URI} gives them, and its key. */
-  private record Origin(String scheme, String host, int port, String key) {}
 
   /**
    * Configures a {@link BackstopHttpClient}. Each option is checked when it is set and {@link

@@ -3,11 +3,10 @@ package dev.backstop.httpclient5;
 import dev.backstop.Backstop;
 import dev.backstop.CircuitBreaker;
 import dev.backstop.NotAllowedException;
+import dev.backstop.Origin;
 import dev.backstop.Outcome;
 import java.io.IOException;
-import java.util.Locale;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiPredicate;
 import java.util.function.Function;
 import org.apache.hc.client5.http.HttpRoute;
@@ -102,9 +101,8 @@ public final class BackstopExec implements ExecChainHandler, AsyncExecChainHandl
    * allocates one NotAllowedIOException without a stack trace; it cannot be shared, since callers
    * may add suppressed exceptions to it.
    *
-   * The default key is the route's target origin. Its string is cached per HttpHost in a
-   * ConcurrentHashMap, so a request to a known host builds no string; hosts can come from request
-   * data, so the cache is cleared when it reaches ORIGINS entries instead of growing without end.
+   * The default key is the route's target origin, from core's Origin.key, which reuses the key
+   * of a recent origin: a request to a known host builds no string.
    */
 
   /** The name to install the handler under in a client's execution chain. */
@@ -131,13 +129,9 @@ public final class BackstopExec implements ExecChainHandler, AsyncExecChainHandl
         }
       };
 
-  /** The most origins whose keys are cached at once. */
-  private static final int ORIGINS = 1_024;
-
   private final Backstop backstop;
   private final Function<? super HttpRequest, String> operation;
   private final BiPredicate<? super HttpResponse, ? super Throwable> failureWhen;
-  private final ConcurrentHashMap<HttpHost, String> origins;
 
   /** The client this instance serves, if it was installed by one of the builder methods. */
   private final ClientState client;
@@ -146,7 +140,6 @@ public final class BackstopExec implements ExecChainHandler, AsyncExecChainHandl
     this.backstop = backstop;
     this.operation = builder.operation;
     this.failureWhen = builder.failureWhen;
-    this.origins = new ConcurrentHashMap<>();
     this.client = null;
   }
 
@@ -155,7 +148,6 @@ public final class BackstopExec implements ExecChainHandler, AsyncExecChainHandl
     this.backstop = exec.backstop;
     this.operation = exec.operation;
     this.failureWhen = exec.failureWhen;
-    this.origins = exec.origins;
     this.client = client;
   }
 
@@ -338,30 +330,9 @@ public final class BackstopExec implements ExecChainHandler, AsyncExecChainHandl
     return name;
   }
 
-  /** Returns {@code scheme://host:port} of {@code host}, from the cache when it is there. */
-  String origin(HttpHost host) {
-    String origin = origins.get(host);
-    if (origin == null) {
-      if (origins.size() >= ORIGINS) {
-        origins.clear();
-      }
-      origin = origins.computeIfAbsent(host, BackstopExec::originOf);
-    }
-    return origin;
-  }
-
-  /** Builds {@code scheme://host:port}: lower case, IPv6 hosts in brackets, default port filled. */
-  static String originOf(HttpHost host) {
-    String scheme = host.getSchemeName().toLowerCase(Locale.ROOT);
-    String name = host.getHostName().toLowerCase(Locale.ROOT);
-    if (name.indexOf(':') >= 0 && !name.startsWith("[")) {
-      name = "[" + name + "]";
-    }
-    int port = host.getPort();
-    if (port < 0) {
-      port = scheme.equals("https") ? 443 : 80;
-    }
-    return scheme + "://" + name + ":" + port;
+  /** Returns {@code scheme://host:port} of {@code host}, as {@link Origin#key} makes it. */
+  static String origin(HttpHost host) {
+    return Origin.key(host.getSchemeName(), host.getHostName(), host.getPort());
   }
 
   @Override

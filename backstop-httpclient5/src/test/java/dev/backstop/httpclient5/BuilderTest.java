@@ -16,22 +16,21 @@ class BuilderTest {
 
   @Test
   void theDefaultKeyIsTheOriginInLowerCaseWithTheDefaultPortFilledIn() {
-    assertThat(BackstopExec.originOf(new HttpHost("HTTPS", "API.Example.com", -1)))
+    assertThat(BackstopExec.origin(new HttpHost("HTTPS", "API.Example.com", -1)))
         .isEqualTo("https://api.example.com:443");
-    assertThat(BackstopExec.originOf(new HttpHost("http", "api.example.com", -1)))
+    assertThat(BackstopExec.origin(new HttpHost("http", "api.example.com", -1)))
         .isEqualTo("http://api.example.com:80");
-    assertThat(BackstopExec.originOf(new HttpHost("http", "127.0.0.1", 8080)))
+    assertThat(BackstopExec.origin(new HttpHost("http", "127.0.0.1", 8080)))
         .isEqualTo("http://127.0.0.1:8080");
-    assertThat(BackstopExec.originOf(new HttpHost("http", "::1", 8080)))
+    assertThat(BackstopExec.origin(new HttpHost("http", "::1", 8080)))
         .isEqualTo("http://[::1]:8080");
   }
 
   @Test
   void theOriginIsCachedPerHost() {
-    BackstopExec exec = BackstopExec.create();
     HttpHost host = new HttpHost("https", "api.example.com", 443);
-    String first = exec.origin(host);
-    assertThat(exec.origin(new HttpHost("https", "api.example.com", 443))).isSameAs(first);
+    String first = BackstopExec.origin(host);
+    assertThat(BackstopExec.origin(new HttpHost("https", "api.example.com", 443))).isSameAs(first);
   }
 
   @Test

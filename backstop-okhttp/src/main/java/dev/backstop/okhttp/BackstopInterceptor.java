@@ -3,6 +3,7 @@ package dev.backstop.okhttp;
 import dev.backstop.Backstop;
 import dev.backstop.CircuitBreaker;
 import dev.backstop.NotAllowedException;
+import dev.backstop.Origin;
 import dev.backstop.Outcome;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -221,34 +222,12 @@ public final class BackstopInterceptor implements Interceptor {
   }
 
   /**
-   * Returns the default operation: {@code scheme://host:port}, with IPv6 hosts in brackets. The
-   * key of a recently seen origin is reused rather than built again (see {@link #ORIGINS}).
+   * Returns the default operation: {@code scheme://host:port}, with IPv6 hosts in brackets, as
+   * {@link Origin#key} makes it (a recent origin's key reused).
    */
   static String origin(HttpUrl url) {
-    String scheme = url.scheme();
-    String host = url.host();
-    int port = url.port();
-    int slot = (host.hashCode() * 31 + port) & (ORIGINS.length - 1);
-    Origin o = ORIGINS[slot];
-    if (o != null && o.port == port && o.host.equals(host) && o.scheme.equals(scheme)) {
-      return o.key;
-    }
-    String key = scheme + "://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
-    ORIGINS[slot] = new Origin(scheme, host, port, key);
-    return key;
+    return Origin.key(url.scheme(), url.host(), url.port());
   }
-
-  /**
-   * The keys of the origins seen last, in 16 slots chosen by host and port and shared by every
-   * interceptor, so that the default operation allocates nothing for a request to a recent origin
-   * (a client mostly calls a few). A new origin replaces the one in its slot. The slots are read
-   * and written without a lock: an {@link Origin} is immutable (its fields are final, so a thread
-   * that sees it sees them), and a lost write only means building a key again.
-   */
-  private static final Origin[] ORIGINS = new Origin[16];
-
-  /** An origin's parts, as {@link HttpUrl} gives them, and its key. */
-  private record Origin(String scheme, String host, int port, String key) {}
 
   @Override
   public String toString() {

@@ -3,10 +3,10 @@ package dev.backstop.spring.boot;
 import dev.backstop.Backstop;
 import dev.backstop.CircuitBreaker;
 import dev.backstop.NotAllowedException;
+import dev.backstop.Origin;
 import dev.backstop.Outcome;
 import java.io.IOException;
 import java.net.URI;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
@@ -185,41 +185,16 @@ public final class BackstopRequestInterceptor implements ClientHttpRequestInterc
   }
 
   /**
-   * The default operation: {@code scheme://host:port}, scheme and host in lower case, with the
-   * scheme's default port (80 for http, 443 for https) when the URI has none. The key of a
-   * recently seen origin is reused rather than built again (see {@link #ORIGINS}).
+   * The default operation: {@code scheme://host:port}, as {@link Origin#key} makes it (scheme and
+   * host in lower case, the scheme's default port filled in, a recent origin's key reused). A URI
+   * whose authority {@link URI} cannot split into host and port ({@code my_host:8080}) is keyed
+   * by the whole authority.
    */
   static String origin(URI uri) {
-    String scheme = uri.getScheme() == null ? "" : uri.getScheme();
     String host = uri.getHost() != null ? uri.getHost() : uri.getRawAuthority();
-    host = host == null ? "" : host;
-    int port = uri.getPort();
-    int slot = (host.hashCode() * 31 + port) & (ORIGINS.length - 1);
-    Origin o = ORIGINS[slot];
-    if (o != null && o.port == port && o.host.equals(host) && o.scheme.equals(scheme)) {
-      return o.key;
-    }
-    String lowerScheme = scheme.toLowerCase(Locale.ROOT);
-    int knownPort = port != -1 ? port : "https".equals(lowerScheme) ? 443 : 80;
-    String key = lowerScheme + "://" + host.toLowerCase(Locale.ROOT) + ":" + knownPort;
-    ORIGINS[slot] = new Origin(scheme, host, port, key);
-    return key;
+    return Origin.key(
+        uri.getScheme() == null ? "" : uri.getScheme(), host == null ? "" : host, uri.getPort());
   }
-
-  /**
-   * The keys of the origins seen last, in 16 slots chosen by host and port and shared by the
-   * interceptors and {@link BackstopExchangeFilter}s, so that the default operation allocates
-   * nothing for a request to a recent origin (a client mostly calls a few), as {@code
-   * backstop-http} and {@code backstop-okhttp} do. An origin is cached by the scheme, host and
-   * port as the {@link URI} gives them, before they are put in lower case; a new origin replaces
-   * the one in its slot. The slots are read and written without a lock: an {@link Origin} is
-   * immutable (its fields are final, so a thread that sees it sees them), and a lost write only
-   * means building a key again.
-   */
-  private static final Origin[] ORIGINS = new Origin[16];
-
-  /** An origin's parts, as the request's {@link URI} gives them, and its key. */
-  private record Origin(String scheme, String host, int port, String key) {}
 
   private static String withoutQuery(URI uri) {
     String s = uri.toString();
