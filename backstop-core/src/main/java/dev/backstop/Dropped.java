@@ -4,14 +4,14 @@ package dev.backstop;
  * The keys a bounded {@link Group} dropped lately, approximately: a key that comes back soon
  * after it was dropped is in use, and a flood of keys seen once should not push it out again.
  *
- * <p>Two generations of a Bloom filter, each of {@code 8 × capacity} bits with two bits per key:
- * {@link #add} sets a key's bits in the current generation; once the current generation holds
- * {@code capacity} keys it becomes the previous one and a new current generation starts empty.
- * {@link #contains} checks both, so a dropped key is remembered for at least {@code capacity}
- * and at most {@code 2 × capacity} later drops. It may also claim a key it was never told about,
- * for about 5 % of keys when both generations are full, never the reverse. Thread-safe for one
- * writer (the group's sweeping thread, under its lock) and any number of readers; a reader racing
- * with the writer may miss a key added at that moment.
+ * <p>Two generations of a Bloom filter, each of at least {@code 8 × capacity} bits (a power of
+ * two) with two bits per key: {@link #add} sets a key's bits in the current generation; once the
+ * current generation holds {@code capacity} keys it becomes the previous one and a new current
+ * generation starts empty. {@link #contains} checks both, so a dropped key is remembered for at
+ * least {@code capacity} and at most {@code 2 × capacity} later drops. It may also claim a key it
+ * was never told about, for about 5 % of keys when both generations are full, never the reverse.
+ * Thread-safe for one writer (the group's sweeping thread, under its lock) and any number of
+ * readers; a reader racing with the writer may miss a key added at that moment.
  */
 final class Dropped {
 
