@@ -565,7 +565,8 @@ public final class SreBreaker implements CircuitBreaker {
     double p = judge(requests + rejected, accepts, request, k);
     boolean isDead = false;
     long interval = probeNanos;
-    double logRequests = Math.log(Math.max(1, requests));
+    // Only the runs need it: the original, which decides afresh on every call, skips the log.
+    double logRequests = recent > 0 || forgive ? Math.log(Math.max(1, requests)) : 0;
     if (recent > 0) {
       long run = failRun;
       if (run != 0 && requests == 0 && rejected == 0) {
