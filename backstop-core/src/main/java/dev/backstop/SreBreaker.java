@@ -59,9 +59,10 @@ import java.util.function.DoubleSupplier;
  * tick, and an outcome counts at the last tick's time, so both lag by a tick plus however late the
  * operating system wakes the thread (on a busy 2-CPU VM, ticks came every 0.6 ms on average). The
  * thread starts when the first breaker needs it, stops when no breaker has read it for a second,
- * and ends after a minute stopped; a breaker called less often reads the system clock on every
- * call, as does {@link #original()}. The system property {@code dev.backstop.clockThread=false}
- * turns the thread off for the JVM (it is read once, when the first breaker is made).
+ * and ends after a minute stopped; a breaker called less often, or whose buckets are shorter than
+ * 25 ms, reads the system clock on every call, as does {@link #original()}. The system property
+ * {@code dev.backstop.clockThread=false} turns the thread off for the JVM (it is read once, when
+ * the first breaker is made).
  *
  * <p>Instances are thread-safe; {@link #allow()}, {@link #markSuccess()}, {@link #markFailed()}
  * and {@link #markRejected()} take no lock and allocate nothing (except one small frame per
