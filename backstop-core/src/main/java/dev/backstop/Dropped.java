@@ -50,7 +50,7 @@ final class Dropped {
     int h = key.hashCode();
     int a = first(h);
     int b = second(h);
-    return (isSet(current, a) && isSet(current, b)) || (isSet(previous, a) && isSet(previous, b));
+    return isSet(current, a, b) || isSet(previous, a, b);
   }
 
   /** Returns the number of bits in a generation. */
@@ -74,7 +74,8 @@ final class Dropped {
     bits[i >>> 6] |= 1L << i;
   }
 
-  private static boolean isSet(long[] bits, int i) {
-    return (bits[i >>> 6] & (1L << i)) != 0;
+  /** Whether both bits are set in one generation, read once. */
+  private static boolean isSet(long[] bits, int a, int b) {
+    return (bits[a >>> 6] & (1L << a)) != 0 && (bits[b >>> 6] & (1L << b)) != 0;
   }
 }
