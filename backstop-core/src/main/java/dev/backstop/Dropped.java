@@ -4,14 +4,14 @@ package dev.backstop;
  * The keys a bounded {@link Group} dropped lately, approximately: a key that comes back soon
  * after it was dropped is in use, and a flood of keys seen once should not push it out again.
  *
- * <p>Two generations of a Bloom filter, each of {@code 8 × capacity} bits with two bits per key:
- * {@link #add} sets a key's bits in the current generation; once the current generation holds
- * {@code capacity} keys it becomes the previous one and a new current generation starts empty.
- * {@link #contains} checks both, so a dropped key is remembered for at least {@code capacity}
- * and at most {@code 2 × capacity} later drops. It may also claim a key it was never told about,
- * for about 5 % of keys when both generations are full, never the reverse. Thread-safe for one
- * writer (the group's sweeping thread, under its lock) and any number of readers; a reader racing
- * with the writer may miss a key added at that moment.
+ * <p>Two generations of a Bloom filter, each of at least {@code 8 × capacity} bits (a power of
+ * two) with two bits per key: {@link #add} sets a key's bits in the current generation; once the
+ * current generation holds {@code capacity} keys it becomes the previous one and a new current
+ * generation starts empty. {@link #contains} checks both, so a dropped key is remembered for at
+ * least {@code capacity} and at most {@code 2 × capacity} later drops. It may also claim a key it
+ * was never told about, for about 5 % of keys when both generations are full, never the reverse.
+ * Thread-safe for one writer (the group's sweeping thread, under its lock) and any number of
+ * readers; a reader racing with the writer may miss a key added at that moment.
  */
 final class Dropped {
 
@@ -50,7 +50,7 @@ final class Dropped {
     int h = key.hashCode();
     int a = first(h);
     int b = second(h);
-    return (isSet(current, a) && isSet(current, b)) || (isSet(previous, a) && isSet(previous, b));
+    return isSet(current, a, b) || isSet(previous, a, b);
   }
 
   /** Returns the number of bits in a generation. */
@@ -74,7 +74,8 @@ final class Dropped {
     bits[i >>> 6] |= 1L << i;
   }
 
-  private static boolean isSet(long[] bits, int i) {
-    return (bits[i >>> 6] & (1L << i)) != 0;
+  /** Whether both bits are set in one generation, read once. */
+  private static boolean isSet(long[] bits, int a, int b) {
+    return (bits[a >>> 6] & (1L << a)) != 0 && (bits[b >>> 6] & (1L << b)) != 0;
   }
 }

@@ -42,8 +42,8 @@ public final class Group<T> {
    * A ConcurrentHashMap from key to Entry. get() on a present key is map.get() plus a read of the
    * entry's `used` flag, written only when it was clear, so a hot key's entry is not rewritten on
    * every call and no clock is read. A missing key goes through computeIfAbsent (the factory runs
-   * once, under the map's bin lock for that key) and then through maintenance, the only place
-   * that reads the ticker.
+   * once, under the map's bin lock for that key, and the new entry is stamped with the time) and
+   * then through maintenance: only an insertion reads the ticker.
    *
    * Maintenance is a sweep under a lock, run after an insertion when the size bound is exceeded or
    * when half the expiry time has passed since the last sweep. It is a second-chance clock: an
@@ -162,8 +162,7 @@ public final class Group<T> {
               if (value == null) {
                 throw new NullPointerException("factory returned null for key " + k);
               }
-              long knownUntil = dropped.contains(k) ? drops + 2 * maximumSize : -1;
-              return new Entry<>(value, ticker.read(), knownUntil);
+              return new Entry<>(value, ticker.read(), dropped.contains(k) ? knownUntil() : -1);
             });
     maintain();
     return entry.value;
@@ -187,7 +186,15 @@ public final class Group<T> {
     }
   }
 
+  /** Until how many drops a key seen in use now stays known. */
+  private long knownUntil() {
+    return drops + 2 * maximumSize;
+  }
+
   private void sweep(long now) {
+    // Only this sweep (under the lock) changes the drops, and only once it has sorted.
+    long dropsNow = drops;
+    long known = knownUntil();
     List<Map.Entry<String, Entry<T>>> live = new ArrayList<>();
     for (Map.Entry<String, Entry<T>> e : map.entrySet()) {
       Entry<T> entry = e.getValue();
@@ -195,7 +202,7 @@ public final class Group<T> {
         entry.used = false;
         entry.stamp = now;
         entry.recent = true;
-        entry.knownUntil = drops + 2 * maximumSize;
+        entry.knownUntil = known;
       } else {
         entry.recent = false;
       }
@@ -207,7 +214,6 @@ public final class Group<T> {
     }
     if (live.size() > maximumSize) {
       long target = maximumSize - maximumSize / 10;
-      long dropsNow = drops;
       live.sort(
           (a, b) -> {
             Entry<T> x = a.getValue();

@@ -59,11 +59,6 @@ final class Reported implements CircuitBreaker {
     notifier.close();
   }
 
-  /** Returns the breaker this one reports for. */
-  CircuitBreaker breaker() {
-    return breaker;
-  }
-
   @Override
   public String toString() {
     return breaker.toString();

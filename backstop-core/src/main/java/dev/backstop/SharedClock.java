@@ -39,7 +39,7 @@ final class SharedClock extends SharedClockFields implements Coarse {
    * `time` and `used` are padded on both sides (SharedClockFields), so that no other object's
    * field shares their cache line: every core reads it on every call, and it changes once a tick.
    * `ticks`, which the thread writes every tick, sits before the padding, and the fields after it
-   * (the source, the name, the thread) are written once.
+   * are written seldom: the source and the name once, the thread once per start.
    */
 
   /** The system property that turns the clock thread off when set to {@code false}. */

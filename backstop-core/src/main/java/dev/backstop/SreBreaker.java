@@ -59,9 +59,10 @@ import java.util.function.DoubleSupplier;
  * tick, and an outcome counts at the last tick's time, so both lag by a tick plus however late the
  * operating system wakes the thread (on a busy 2-CPU VM, ticks came every 0.6 ms on average). The
  * thread starts when the first breaker needs it, stops when no breaker has read it for a second,
- * and ends after a minute stopped; a breaker called less often reads the system clock on every
- * call, as does {@link #original()}. The system property {@code dev.backstop.clockThread=false}
- * turns the thread off for the JVM (it is read once, when the first breaker is made).
+ * and ends after a minute stopped; a breaker called less often, or whose buckets are shorter than
+ * 25 ms, reads the system clock on every call, as does {@link #original()}. The system property
+ * {@code dev.backstop.clockThread=false} turns the thread off for the JVM (it is read once, when
+ * the first breaker is made).
  *
  * <p>Instances are thread-safe; {@link #allow()}, {@link #markSuccess()}, {@link #markFailed()}
  * and {@link #markRejected()} take no lock and allocate nothing (except one small frame per
@@ -97,12 +98,13 @@ public final class SreBreaker implements CircuitBreaker {
    * clock moves back, and so does one idle for over a second or on a clock that could not start
    * its thread. The move is a plain flag choosing between the two timings of the final `base`, so
    * a thread that sees a breaker through a data race reads its ticker. The flag and the pace
-   * fields are plain and racy: a lost update only delays a move by a judgement. The clock lags the system clock by at
-   * most a tick plus the thread's wake-up delay, and may read a few microseconds behind the
-   * ticker right after a move or a restart: time that moves back that little only makes a
-   * decision fresh again (negative age), keeps a record in the current bucket, or delays a probe
-   * by as much. After an idle gap the clock is either running (fresh) or stopped, and a stopped
-   * clock's read is a read of the system clock, so the breaker behaves as a new one either way.
+   * fields are plain and racy: a lost update only delays a move by a judgement. The clock lags
+   * the system clock by at most a tick plus the thread's wake-up delay, and may read a few
+   * microseconds behind the ticker right after a move or a restart: time that moves back that
+   * little only makes a decision fresh again (negative age), keeps a record in the current
+   * bucket, or delays a probe by as much. After an idle gap the clock is either running (fresh)
+   * or stopped, and a stopped clock's read is a read of the system clock, so the breaker behaves
+   * as a new one either way.
    *
    * Decision. The whole window is judged as in the original, every unforgiven local rejection
    * counting as a request that was not accepted. With `recent` on, the failure run is judged too:
@@ -124,20 +126,21 @@ public final class SreBreaker implements CircuitBreaker {
    * Probe. While rejecting a backend that seems dead (no accept in the window, a dead spell, or a
    * chain), the probe slot lets one request through per interval: the probe option, or for a
    * significant run younger than that, the run's age (at least a tenth of the window), so that a
-   * short dead spell (an exhausted quota) is retried within its second. The slot is claimed with a CAS; a request that
-   * the draw admits while rejecting pushes the next probe back (a plain write: a lost update only
-   * moves a probe by less than an interval).
+   * short dead spell (an exhausted quota) is retried within its second. The slot is claimed with
+   * a CAS; a request that the draw admits while rejecting pushes the next probe back (a plain
+   * write, skipped unless it moves the probe by more than an eighth of an interval: a lost update
+   * only moves a probe by less than an interval).
    *
    * Chain and forgiveness. markSuccess, while the breaker is open, counts the successes since the
    * last failure (`okRun`). A success starts a chain when the backend seemed dead (no accept in
    * the window, a dead spell just ended, or one ended within the last window), or when okRun
    * reaches R · success^n ≤ 50 % (at least 3) over at least a tenth of the window (a backend that
    * is failing no more: the end of a partial outage or of a ramp). During a chain every success
-   * opens the probe slot at once, so the next request goes through; a failure ends the chain. A chain that
-   * reaches the success threshold, R · success^n ≤ 1 % and n ≥ 3, over at least a tenth of the
-   * window forgives every rejection made so far: `forgiven` moves to the current count, and the
-   * rule counts only rejections after it. An overloaded backend cannot sustain such a chain: it
-   * fails as soon as its burst is spent, at the cost of one request.
+   * opens the probe slot at once, so the next request goes through; a failure ends the chain. A
+   * chain that reaches the success threshold, R · success^n ≤ 1 % and n ≥ 3, over at least a
+   * tenth of the window forgives every rejection made so far: `forgiven` moves to the current
+   * count, and the rule counts only rejections after it. An overloaded backend cannot sustain
+   * such a chain: it fails as soon as its burst is spent, at the cost of one request.
    *
    * Races on purpose. The sums are not atomic snapshots: a mark that lands while a decision sums
    * may or may not be seen, which moves the probability by at most one request's worth. The run
@@ -162,10 +165,14 @@ public final class SreBreaker implements CircuitBreaker {
   /** Pace is judged over at least this long between two fresh decisions, and at most a second. */
   private static final long PACE_MIN_NANOS = 250_000;
   private static final long PACE_MAX_NANOS = 1_000_000_000;
-  /** The system ticker read on each call, reusing a decision for up to 1 ms: the default. */
-  private static final Timing SYSTEM = Timing.pair(Ticker.system(), SharedClock.system());
+  /**
+   * The default: the system ticker, reusing a decision for up to 1 ms, paired with the shared
+   * clock (if its thread is not turned off). One for all such breakers, as it is immutable.
+   */
+  private static final Timing SYSTEM =
+      new Timing(Ticker.system(), REFRESH_NANOS, SharedClock.system());
   /** The same, for a breaker that never moves to the shared clock. */
-  private static final Timing SYSTEM_ALONE = Timing.pair(Ticker.system(), null);
+  private static final Timing SYSTEM_ALONE = new Timing(Ticker.system(), REFRESH_NANOS, null);
   /** A run of failures is significant below this chance (10 %) among the window's requests. */
   private static final double LOG_RUN_CHANCE = Math.log(0.1);
   /** A run of successes (a chain) forgives below this chance (1 %) among them. */
@@ -559,7 +566,8 @@ public final class SreBreaker implements CircuitBreaker {
     double p = judge(requests + rejected, accepts, request, k);
     boolean isDead = false;
     long interval = probeNanos;
-    double logRequests = Math.log(Math.max(1, requests));
+    // Only the runs need it: the original, which decides afresh on every call, skips the log.
+    double logRequests = recent > 0 || forgive ? Math.log(Math.max(1, requests)) : 0;
     if (recent > 0) {
       long run = failRun;
       if (run != 0 && requests == 0 && rejected == 0) {
@@ -678,16 +686,14 @@ public final class SreBreaker implements CircuitBreaker {
 
   /**
    * Makes {@code notifier} receive this breaker's state changes if no listener was given to its
-   * builder; returns whether it did. {@link Backstop} calls it on the breakers its factory makes,
-   * before they are published, so that every {@code SreBreaker} of a {@code Backstop} with a
-   * listener reports its state changes there.
+   * builder. {@link Backstop} calls it on the breakers its factory makes, before they are
+   * published, so that every {@code SreBreaker} of a {@code Backstop} with a listener reports its
+   * state changes there.
    */
-  boolean reportTo(Notifier notifier) {
-    if (this.notifier != null) {
-      return false;
+  void reportTo(Notifier notifier) {
+    if (this.notifier == null) {
+      this.notifier = notifier;
     }
-    this.notifier = notifier;
-    return true;
   }
 
   /** Reports state changes one at a time, until the reported state is the breaker's own. */
@@ -744,11 +750,6 @@ public final class SreBreaker implements CircuitBreaker {
         other = new Timing(coarse, 0, 1, true);
         other.other = this;
       }
-    }
-
-    /** The timing of {@code ticker} with the default refresh, paired with {@code coarse}. */
-    static Timing pair(Ticker ticker, Coarse coarse) {
-      return new Timing(ticker, REFRESH_NANOS, coarse);
     }
   }
 

@@ -31,13 +31,13 @@ final class Window {
    *
    * Frames. An immutable Frame holds the end of the current bucket and the cumulative values at
    * the start of each of the last `buckets` buckets (index 0: the current one), outcomes then
-   * rejections in one array. Whoever calls with
-   * a time at or after the current bucket's end (an outcome, a rejection or a read) builds the
-   * next frame, shifting the starts by the number of buckets that passed (so an idle gap longer
-   * than the window leaves an empty window), and publishes it with a CAS; losers of that race use
-   * the winner's frame. Because a record rotates before it adds, an outcome reported long after
-   * the last read counts in the bucket of its own time: only a record racing with the rotation
-   * itself may land in the bucket before, an error of one thread's scheduling delay.
+   * rejections in one array. Whoever calls with a time at or after the current bucket's end (an
+   * outcome, a rejection or a read) builds the next frame, shifting the starts by the number of
+   * buckets that passed (so an idle gap longer than the window leaves an empty window), and
+   * publishes it with a CAS; losers of that race use the winner's frame. Because a record rotates
+   * before it adds, an outcome reported long after the last read counts in the bucket of its own
+   * time: only a record racing with the rotation itself may land in the bucket before, an error of
+   * one thread's scheduling delay.
    */
 
   /** Added to the packed outcomes for every recorded outcome. */
@@ -121,11 +121,6 @@ final class Window {
   /** Returns the number of buckets. */
   int buckets() {
     return buckets;
-  }
-
-  /** Returns the length of a bucket in nanoseconds. */
-  long bucketNanos() {
-    return bucketNanos;
   }
 
   /**
